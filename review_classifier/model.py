@@ -1,0 +1,101 @@
+"""The Keras 3 classifier: a "wide & deep" model over token-id sequences.
+
+* deep: embedding -> bidirectional LSTM (or masked average pooling) -> dense;
+* wide: a linear layer over the bag of unigrams and hashed bigrams, which is
+  what makes TF-IDF + logistic regression strong on short reviews.
+
+Both parts read the same integer sequences produced by
+:class:`review_classifier.vocabulary.Vocabulary`, so serving needs nothing but
+the vocabulary JSON and the ``.keras`` file.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import keras
+import numpy as np
+from keras import layers, ops
+from pydantic import BaseModel, ConfigDict, Field
+
+from review_classifier.vocabulary import PAD_ID
+
+#: Keras registers custom layers under this package name in saved ``.keras`` files.
+KERAS_PACKAGE = "review_classifier"
+
+
+class ModelSettings(BaseModel):
+    """Architecture and optimisation hyperparameters of one candidate."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    embedding_dim: int = Field(64, gt=0)
+    spatial_dropout: float = Field(0.5, ge=0.0, lt=1.0, description="Drops whole embedding channels.")
+    recurrent_units: int = Field(32, ge=0, description="BiLSTM units per direction; 0 = average pooling.")
+    dense_units: int = Field(32, gt=0)
+    dropout: float = Field(0.5, ge=0.0, lt=1.0)
+    bigram_buckets: int = Field(65536, ge=0, description="Hash buckets of the wide bigram part; 0 = unigrams only.")
+    wide_l2: float = Field(1e-6, ge=0.0)
+    learning_rate: float = Field(1e-3, gt=0.0)
+    batch_size: int = Field(64, gt=0)
+    epochs: int = Field(15, gt=0)
+    patience: int = Field(3, ge=0, description="Epochs without validation ROC-AUC gain before stopping.")
+
+
+@keras.saving.register_keras_serializable(package=KERAS_PACKAGE)
+class HashedBigrams(layers.Layer):
+    """Token-id sequence -> ids of adjacent pairs hashed into ``buckets`` (0 = padding)."""
+
+    def __init__(self, buckets: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.buckets = buckets
+
+    def call(self, ids: Any) -> Any:
+        ids = ops.cast(ids, "int32")
+        left, right = ids[:, :-1], ids[:, 1:]
+        hashed = (left * 7919 + right) % self.buckets + 1
+        return ops.where(ops.logical_and(left != PAD_ID, right != PAD_ID), hashed, PAD_ID)
+
+    def get_config(self) -> Dict[str, Any]:
+        return {**super().get_config(), "buckets": self.buckets}
+
+
+def build_model(vocab_size: int, sequence_length: int, settings: ModelSettings) -> keras.Model:
+    """A compiled binary classifier whose output is P(positive class)."""
+    ids = keras.Input(shape=(sequence_length,), dtype="int32", name="token_ids")
+
+    embedded = layers.Embedding(vocab_size, settings.embedding_dim, mask_zero=True, name="embedding")(ids)
+    embedded = layers.SpatialDropout1D(settings.spatial_dropout, name="channel_dropout")(embedded)
+    if settings.recurrent_units:
+        encoded = layers.Bidirectional(layers.LSTM(settings.recurrent_units), name="bilstm")(embedded)
+    else:
+        encoded = layers.GlobalAveragePooling1D(name="average")(embedded)
+    hidden = layers.Dense(settings.dense_units, activation="relu", name="hidden")(
+        layers.Dropout(settings.dropout)(encoded)
+    )
+    deep_logit = layers.Dense(1, name="deep_logit")(hidden)
+
+    bags = [layers.CategoryEncoding(vocab_size, output_mode="multi_hot", name="unigrams")(ids)]
+    if settings.bigram_buckets:
+        bigrams = HashedBigrams(settings.bigram_buckets, name="bigram_ids")(ids)
+        bags.append(
+            layers.CategoryEncoding(settings.bigram_buckets + 1, output_mode="multi_hot", name="bigrams")(bigrams)
+        )
+    features = layers.Concatenate(name="bag")(bags) if len(bags) > 1 else bags[0]
+    wide_logit = layers.Dense(1, kernel_regularizer=keras.regularizers.l2(settings.wide_l2), name="wide_logit")(
+        features
+    )
+
+    probability = layers.Activation("sigmoid", name="probability")(layers.Add()([deep_logit, wide_logit]))
+    model = keras.Model(ids, probability, name="review_classifier")
+    model.compile(
+        optimizer=keras.optimizers.Adam(settings.learning_rate),
+        loss="binary_crossentropy",
+        metrics=[keras.metrics.AUC(name="auc"), keras.metrics.BinaryAccuracy(name="accuracy")],
+    )
+    return model
+
+
+def predict_proba(model: keras.Model, ids: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """P(positive class) per row of token ids, as a flat float64 array."""
+    return np.asarray(model.predict(ids, batch_size=batch_size, verbose=0), dtype=np.float64).ravel()

@@ -1,0 +1,68 @@
+"""The evaluation report shown in the ZenML dashboard: one self-contained HTML page."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Any, Dict, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (backend must be chosen first)
+
+from review_classifier.metrics import CLASS_NAMES  # noqa: E402
+
+
+def _roc_png(fpr: Sequence[float], tpr: Sequence[float], auc: float) -> str:
+    figure, axes = plt.subplots(figsize=(4.5, 4.5), dpi=100)
+    axes.plot(fpr, tpr, label=f"model (AUC {auc:.3f})")
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
+    axes.set(xlabel="False positive rate", ylabel="True positive rate", title="ROC curve (test split)")
+    axes.legend(loc="lower right")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def evaluation_html(metrics: Dict[str, Any], roc: Dict[str, Sequence[float]], title: str) -> str:
+    """Headline metrics, confusion matrix, per-class table and ROC curve."""
+    matrix = metrics["confusion_matrix"]
+    confusion_rows = "".join(
+        f"<tr><th>true {name}</th>" + "".join(f"<td>{count}</td>" for count in matrix[i]) + "</tr>"
+        for i, name in enumerate(CLASS_NAMES)
+    )
+    class_rows = "".join(
+        f"<tr><th>{name}</th>"
+        + "".join(f"<td>{metrics['per_class'][name][k]:.3f}</td>" for k in ("precision", "recall", "f1-score"))
+        + f"<td>{int(metrics['per_class'][name]['support'])}</td></tr>"
+        for name in CLASS_NAMES
+    )
+    headline = "".join(
+        f"<tr><th>{label}</th><td>{metrics[key]:.4f}</td></tr>"
+        for label, key in (
+            ("Accuracy", "accuracy"),
+            ("ROC-AUC", "roc_auc"),
+            ("PR-AUC", "pr_auc"),
+            (f"Majority baseline ({metrics['majority_class']})", "majority_baseline_accuracy"),
+        )
+    )
+    png = _roc_png(roc["fpr"], roc["tpr"], metrics["roc_auc"])
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;margin:1.5em}} table{{border-collapse:collapse;margin:0 2em 1em 0}}
+td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}} .row{{display:flex;flex-wrap:wrap}}</style>
+</head><body>
+<h2>{html.escape(title)}</h2>
+<p>{metrics['n_examples']} test reviews, decision threshold {metrics['threshold']}.</p>
+<div class="row">
+<table><caption>Headline</caption>{headline}</table>
+<table><caption>Confusion matrix</caption><tr><th></th><th>pred {CLASS_NAMES[0]}</th>
+<th>pred {CLASS_NAMES[1]}</th></tr>{confusion_rows}</table>
+<table><caption>Per class</caption><tr><th></th><th>precision</th><th>recall</th><th>F1</th>
+<th>support</th></tr>{class_rows}</table>
+</div>
+<img alt="ROC curve" src="data:image/png;base64,{png}">
+</body></html>"""

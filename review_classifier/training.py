@@ -1,0 +1,96 @@
+"""Seeded training and the hyperparameter sweep.
+
+Early stopping and model selection only ever look at the validation split: the
+test split is kept for the final, unbiased evaluation.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Dict, List, Sequence
+
+import keras
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from review_classifier.model import ModelSettings, build_model, predict_proba
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Candidate:
+    """One trained candidate of the sweep and how it did on validation."""
+
+    settings: ModelSettings
+    model: keras.Model
+    validation_roc_auc: float
+    epochs_trained: int
+    history: Dict[str, List[float]]
+
+
+def fit(
+    settings: ModelSettings,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    vocab_size: int,
+    seed: int,
+    verbose: int = 2,
+) -> Candidate:
+    """Train one candidate, keeping the weights of its best validation epoch."""
+    keras.utils.set_random_seed(seed)
+    model = build_model(vocab_size, x_train.shape[1], settings)
+    stop = keras.callbacks.EarlyStopping(
+        monitor="val_auc", mode="max", patience=settings.patience, restore_best_weights=True
+    )
+    history = model.fit(
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        callbacks=[stop],
+        verbose=verbose,
+    )
+    probabilities = predict_proba(model, x_val)
+    return Candidate(
+        settings=settings,
+        model=model,
+        validation_roc_auc=float(roc_auc_score(y_val, probabilities)),
+        epochs_trained=len(history.history["loss"]),
+        history={k: [float(v) for v in values] for k, values in history.history.items()},
+    )
+
+
+def sweep(
+    candidates: Sequence[ModelSettings],
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    vocab_size: int,
+    seed: int,
+    verbose: int = 2,
+) -> tuple[Candidate, List[Candidate]]:
+    """Train every candidate; the best by validation ROC-AUC wins (first one on ties)."""
+    if not candidates:
+        raise ValueError("the sweep needs at least one candidate setting")
+    trained = []
+    for i, settings in enumerate(candidates, start=1):
+        logger.info("Sweep candidate %d/%d: %s", i, len(candidates), settings.model_dump())
+        candidate = fit(
+            settings, x_train, y_train, x_val, y_val, vocab_size=vocab_size, seed=seed, verbose=verbose
+        )
+        logger.info(
+            "Sweep candidate %d/%d: validation ROC-AUC %.4f after %d epochs",
+            i, len(candidates), candidate.validation_roc_auc, candidate.epochs_trained,
+        )
+        trained.append(candidate)
+    best = max(trained, key=lambda c: c.validation_roc_auc)
+    return best, trained
+

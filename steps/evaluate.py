@@ -1,0 +1,54 @@
+"""Step 5: test-split metrics, the dashboard report, and the quality gate."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Dict, Tuple
+
+import keras
+import pandas as pd
+from zenml import ArtifactConfig, get_step_context, log_metadata, step
+from zenml.types import HTMLString
+
+from review_classifier.dataset import LABEL, TEXT
+from review_classifier.inference import ReviewClassifier
+from review_classifier.metrics import classification_metrics, roc_points, unmet_thresholds
+from review_classifier.report import evaluation_html
+from review_classifier.vocabulary import Vocabulary
+
+logger = logging.getLogger(__name__)
+
+
+class QualityGateError(RuntimeError):
+    """The new model is below a minimum set in the run config."""
+
+
+@step
+def evaluate(
+    model: keras.Model, vocabulary: Vocabulary, test_set: pd.DataFrame
+) -> Tuple[
+    Annotated[Dict[str, Any], ArtifactConfig(name="test_metrics", tags=["metrics"])],
+    Annotated[HTMLString, ArtifactConfig(name="evaluation_report", tags=["report"])],
+]:
+    """Score the raw test texts through the serving code path and log the metrics on the model version."""
+    probabilities = ReviewClassifier(model, vocabulary).predict_proba(test_set[TEXT].tolist())
+    labels = test_set[LABEL].to_numpy()
+    metrics = classification_metrics(labels, probabilities)
+    logger.info(
+        "Test: accuracy %.4f, ROC-AUC %.4f, PR-AUC %.4f (majority baseline %.4f)",
+        metrics["accuracy"], metrics["roc_auc"], metrics["pr_auc"], metrics["majority_baseline_accuracy"],
+    )
+    log_metadata(metadata={"test_metrics": metrics}, infer_model=True)
+    context = get_step_context()
+    title = f"{context.model.name} version {context.model.version}: test evaluation"
+    return metrics, HTMLString(evaluation_html(metrics, roc_points(labels, probabilities), title))
+
+
+@step
+def quality_gate(test_metrics: Dict[str, Any], minimums: Dict[str, float]) -> None:
+    """Fail the run, before any promotion, when a test metric is under its configured minimum."""
+    failures = unmet_thresholds(test_metrics, minimums)
+    if failures:
+        detail = ", ".join(f"{name} {value:.4f} < {floor}" for name, (value, floor) in failures.items())
+        raise QualityGateError(f"quality gate failed: {detail}; production is unchanged")
+    logger.info("Quality gate passed: %s", ", ".join(f"{k} >= {v}" for k, v in minimums.items()))

@@ -1,0 +1,62 @@
+"""Step 4: the hyperparameter sweep; the best candidate on validation ROC-AUC is the model."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, List
+
+import keras
+import pandas as pd
+from zenml import ArtifactConfig, log_metadata, step
+from zenml.enums import ArtifactType
+
+from review_classifier.dataset import LABEL
+from review_classifier.model import ModelSettings
+from review_classifier.training import sweep
+from review_classifier.vocabulary import Vocabulary
+from steps.materializers import KerasMaterializer
+from steps.preprocess import TOKENS
+
+logger = logging.getLogger(__name__)
+
+
+# The tensorflow integration is not "installed" in ZenML's eyes next to TF 2.21,
+# so its Keras materializer is named here; otherwise the model would be pickled.
+@step(output_materializers=KerasMaterializer)
+def train(
+    train_set: pd.DataFrame,
+    validation_set: pd.DataFrame,
+    vocabulary: Vocabulary,
+    candidates: List[ModelSettings] = [ModelSettings()],  # noqa: B006 (pydantic-validated, never mutated)
+    seed: int = 0,
+) -> Annotated[keras.Model, ArtifactConfig(name="model", artifact_type=ArtifactType.MODEL, tags=["model"])]:
+    """Train every candidate with early stopping on validation and keep the best."""
+    best, trained = sweep(
+        candidates,
+        vocabulary.encode(train_set[TOKENS]),
+        train_set[LABEL].to_numpy("float32"),
+        vocabulary.encode(validation_set[TOKENS]),
+        validation_set[LABEL].to_numpy("float32"),
+        vocab_size=vocabulary.size,
+        seed=seed,
+    )
+    chosen = trained.index(best) + 1
+    logger.info("Chose candidate %d/%d (validation ROC-AUC %.4f)", chosen, len(trained), best.validation_roc_auc)
+    log_metadata(
+        metadata={
+            "training": {
+                "chosen_candidate": chosen,
+                "settings": best.settings.model_dump(),
+                "validation_roc_auc": best.validation_roc_auc,
+                "epochs_trained": best.epochs_trained,
+                "seed": seed,
+                "sweep": [
+                    {"settings": c.settings.model_dump(), "validation_roc_auc": c.validation_roc_auc,
+                     "epochs_trained": c.epochs_trained}
+                    for c in trained
+                ],
+            }
+        },
+        infer_model=True,
+    )
+    return best.model

@@ -1,0 +1,63 @@
+"""Test session set-up: ZenML runs in a throw-away store and repository, offline.
+
+The environment is set before anything imports ZenML, so no test can touch the
+user's global ZenML config or the project's own ``.zen`` repository.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="review-classifier-tests-"))
+
+os.environ.update(
+    {
+        "ZENML_CONFIG_PATH": str(_SESSION_DIR / "zenml-config"),
+        "ZENML_REPOSITORY_PATH": str(_SESSION_DIR / "repository"),
+        # Sources (steps, cache file dependencies) still resolve against the project.
+        "ZENML_CUSTOM_SOURCE_ROOT": str(PROJECT_ROOT),
+        "ZENML_ANALYTICS_OPT_IN": "false",
+        "ZENML_ENABLE_RICH_TRACEBACK": "false",
+        "BENTOML_HOME": str(_SESSION_DIR / "bentoml"),
+        "BENTOML_DO_NOT_TRACK": "true",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+)
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+BUNDLED_DATA = PROJECT_ROOT / "data" / "womens_clothing_ecommerce_reviews.csv.gz"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from zenml.client import Client
+
+    repository = Path(os.environ["ZENML_REPOSITORY_PATH"])
+    repository.mkdir(parents=True, exist_ok=True)
+    Client.initialize(root=repository)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def bundled_reviews() -> pd.DataFrame:
+    """The bundled dataset, as shipped."""
+    return pd.read_csv(BUNDLED_DATA)
+
+
+@pytest.fixture(scope="session")
+def sample_reviews(bundled_reviews: pd.DataFrame) -> pd.DataFrame:
+    """A fixed, stratified 2,000-row sample: enough to learn, small enough to be quick."""
+    labels = bundled_reviews["Recommended IND"]
+    return (
+        bundled_reviews.groupby(labels, group_keys=False)
+        .sample(frac=2000 / len(bundled_reviews), random_state=0)
+        .sort_index()
+    )

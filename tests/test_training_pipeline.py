@@ -1,0 +1,149 @@
+"""The training pipeline end to end on the local stack, with a real ZenML store."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from zenml.client import Client
+from zenml.enums import ExecutionStatus
+
+from pipelines.training import MODEL_NAME
+from review_classifier.dataset import DataValidationError
+from review_classifier.vocabulary import Vocabulary
+from steps.evaluate import QualityGateError
+from tests.pipeline_helpers import USELESS_CANDIDATE, production, run_training, write_config
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("training")
+
+
+@pytest.fixture(scope="module")
+def sample_csv(workdir: Path, sample_reviews: pd.DataFrame) -> Path:
+    path = workdir / "sample.csv"
+    sample_reviews.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def first_run(workdir: Path, sample_csv: Path):
+    """The first training run of the session: it becomes production."""
+    assert production() is None
+    return run_training(write_config(workdir, str(sample_csv)))
+
+
+def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
+    assert first_run.status == ExecutionStatus.COMPLETED
+    assert list(first_run.steps) == [
+        "ingest", "preprocess", "split", "tokenize", "train", "evaluate", "quality_gate", "promote"
+    ]
+    version = production()
+    assert version is not None and version.id == first_run.model_version_id
+    metrics = version.run_metadata["test_metrics"]
+    assert metrics["roc_auc"] > 0.75 and metrics["accuracy"] > metrics["majority_baseline_accuracy"]
+    assert version.run_metadata["promotion"]["promoted"] is True
+    assert version.run_metadata["training"]["chosen_candidate"] == 1
+    ingest_meta = first_run.steps["ingest"].outputs["reviews"][0].run_metadata
+    assert ingest_meta["rows_read"] == 2000
+    assert ingest_meta["rows_dropped_empty_text"] == 2000 - ingest_meta["rows_kept"] > 0
+
+
+def test_model_is_a_keras_file_and_vocabulary_is_json(first_run) -> None:
+    version = production()
+    model = version.get_artifact("model")
+    assert model.materializer.import_path.endswith("KerasMaterializer")
+    assert os.path.isfile(os.path.join(model.uri, "model.keras"))
+    vocabulary = version.get_artifact("vocabulary")
+    stored = [f for f in os.listdir(vocabulary.uri) if f.endswith(".json")]
+    assert stored, os.listdir(vocabulary.uri)
+    assert json.loads(Path(vocabulary.uri, stored[0]).read_text())["tokens"] == vocabulary.load().tokens
+    assert isinstance(vocabulary.load(), Vocabulary)
+
+
+def test_dashboard_report_is_an_html_visualization(first_run) -> None:
+    report = first_run.steps["evaluate"].outputs["evaluation_report"][0]
+    html = report.load()
+    assert "Confusion matrix" in html and "data:image/png;base64," in html
+    assert [v.type.value for v in report.visualizations] == ["html"]
+
+
+def test_second_run_reuses_the_cached_corpus(first_run, workdir: Path, sample_csv: Path) -> None:
+    second = run_training(write_config(workdir, str(sample_csv), quality_minimums={}))
+    assert second.steps["ingest"].status == ExecutionStatus.COMPLETED  # always re-reads the file
+    assert second.steps["preprocess"].status == ExecutionStatus.CACHED
+
+
+def test_changed_data_or_settings_recompute_the_corpus(first_run, workdir: Path, sample_reviews) -> None:
+    edited = sample_reviews.copy()
+    edited.iloc[0, edited.columns.get_loc("Review Text")] = "An edited review of a dress."
+    changed_csv = workdir / "sample.csv"  # same path, new content
+    edited.to_csv(changed_csv, index=False)
+    changed = run_training(write_config(workdir, str(changed_csv)))
+    assert changed.steps["preprocess"].status == ExecutionStatus.COMPLETED
+
+    settings = run_training(write_config(workdir, str(changed_csv), normalization={"stem": False}))
+    assert settings.steps["preprocess"].status == ExecutionStatus.COMPLETED
+
+
+def test_no_cache_flag_recomputes_everything(first_run, workdir: Path, sample_csv: Path) -> None:
+    forced = run_training(write_config(workdir, str(sample_csv)), "--no-cache")
+    assert all(step.status == ExecutionStatus.COMPLETED for step in forced.steps.values())
+
+
+def test_a_worse_model_does_not_replace_production(first_run, workdir: Path, sample_csv: Path) -> None:
+    before = production()
+    worse = run_training(
+        write_config(workdir, str(sample_csv), candidates=[USELESS_CANDIDATE], quality_minimums={})
+    )
+    assert worse.status == ExecutionStatus.COMPLETED
+    assert worse.steps["promote"].outputs["output"][0].load() is False
+    assert production().id == before.id
+    new_version = Client().get_model_version(MODEL_NAME, worse.model_version_id)
+    assert new_version.stage is None
+    assert "does not beat" in new_version.run_metadata["promotion"]["reason"]
+
+
+def test_quality_gate_failure_fails_the_run_and_keeps_production(first_run, workdir: Path, sample_csv: Path) -> None:
+    before = production()
+    with pytest.raises(QualityGateError, match=r"quality gate failed: roc_auc 0\.\d+ < 0\.999; production is unchanged"):
+        run_training(write_config(workdir, str(sample_csv), quality_minimums={"roc_auc": 0.999}))
+    assert Client().get_pipeline("training").last_run.status == ExecutionStatus.FAILED
+    assert production().id == before.id
+
+
+def _bad_inputs(directory: Path, sample: pd.DataFrame):
+    """(file name, writer, expected message) for every rejection of ingest."""
+    def csv(frame):
+        return lambda path: frame.to_csv(path, index=False)
+
+    no_text = sample.assign(**{"Title": None, "Review Text": "  "})
+    return [
+        ("missing.csv", None, r"missing\.csv: file not found"),
+        ("latin1.csv", lambda p: p.write_bytes("Title,Review Text,Recommended IND\nOk,caf\u00e9,1\n".encode("latin-1")),
+         r"latin1\.csv: not valid UTF-8"),
+        ("no_label.csv", csv(sample.drop(columns=["Recommended IND"])), r"no_label\.csv: missing column\(s\) \['Recommended IND'\]"),
+        ("no_text.csv", csv(no_text), r"no_text\.csv: no row has text"),
+        ("bad_label.csv", csv(sample.assign(**{"Recommended IND": sample["Recommended IND"].replace({0: 7})})),
+         r"bad_label\.csv: column 'Recommended IND' has value\(s\) \['7'\] outside the declared labels"),
+        ("one_class.csv", csv(sample.assign(**{"Recommended IND": 1})), r"one_class\.csv: only one class present"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(6), ids=["missing", "non-utf8", "missing-column", "no-text", "unknown-label", "single-class"])
+def test_bad_input_is_rejected_with_its_reason_and_production_is_unchanged(
+    first_run, workdir: Path, sample_reviews: pd.DataFrame, case: int
+) -> None:
+    name, write, message = _bad_inputs(workdir, sample_reviews)[case]
+    path = workdir / "bad" / name
+    path.parent.mkdir(exist_ok=True)
+    if write:
+        write(path)
+    before = production()
+    with pytest.raises(DataValidationError, match=message):
+        run_training(write_config(workdir, str(path)))
+    assert production().id == before.id
