@@ -25,9 +25,13 @@ SENTIMENT_STOPWORDS = frozenset(
 )
 
 _IRREGULAR_NEGATIONS = {"can't": "can not", "won't": "will not", "shan't": "shall not"}
-# A word may carry an apostrophe ("didn't", "it's"); it is resolved once, in the cache.
-_WORDS = re.compile(r"[a-z]+(?:['’][a-z]+)*")
 _LETTERS = re.compile(r"[a-z]+")
+# Splitting on everything but letters and apostrophes with str.translate is about
+# twice as fast as a regex. A word may keep an apostrophe ("didn't", "it's") or a
+# rarer symbol; the word cache resolves it once, with _LETTERS.
+_SEPARATORS = {
+    code: " " for code in range(0x300) if not ("a" <= chr(code) <= "z" or chr(code) == "'")
+} | {ord("’"): "'"}
 
 
 def expand_negation(word: str) -> str:
@@ -109,7 +113,8 @@ class TextNormalizer:
 
     def normalize(self, text: str) -> str:
         """One text as a space-separated string of tokens (the corpus format)."""
-        return " ".join(filter(None, map(self._cache.__getitem__, _WORDS.findall(text.lower()))))
+        words = text.lower().translate(_SEPARATORS).split()
+        return " ".join(filter(None, map(self._cache.__getitem__, words)))
 
     def tokens(self, text: str) -> List[str]:
         """The normalized tokens of one text, in order."""

@@ -43,7 +43,7 @@ def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
         "ingest", "preprocess", "split", "tokenize", "train", "evaluate", "quality_gate", "promote"
     ]
     version = production()
-    assert version is not None and version.id == first_run.model_version_id
+    assert version is not None and version.id == first_run.model_version.id
     metrics = version.run_metadata["test_metrics"]
     assert metrics["roc_auc"] > 0.75 and metrics["accuracy"] > metrics["majority_baseline_accuracy"]
     assert version.run_metadata["promotion"]["promoted"] is True
@@ -103,7 +103,7 @@ def test_a_worse_model_does_not_replace_production(first_run, workdir: Path, sam
     assert worse.status == ExecutionStatus.COMPLETED
     assert worse.steps["promote"].outputs["output"][0].load() is False
     assert production().id == before.id
-    new_version = Client().get_model_version(MODEL_NAME, worse.model_version_id)
+    new_version = Client().get_model_version(MODEL_NAME, worse.model_version.id)
     assert new_version.stage is None
     assert "does not beat" in new_version.run_metadata["promotion"]["reason"]
 
