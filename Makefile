@@ -6,15 +6,24 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 ZENML  := $(VENV)/bin/zenml
 STAMP  := $(VENV)/.installed
+REMOTE := $(VENV)/.installed-remote
+UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --python-version 3.11 --no-header
 CONFIG ?= configs/local.yaml
 
 export ZENML_ANALYTICS_OPT_IN := false
 export BENTOML_DO_NOT_TRACK := true
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: install run test bench lock clean
+.PHONY: install install-remote run test bench stacks dashboard stop-dashboard lock clean
 
 install: $(STAMP)
+
+## The Kubeflow / Vertex AI extra (KFP compiler, cloud SDKs); the tests use it too.
+install-remote: $(REMOTE)
+
+$(REMOTE): $(STAMP) requirements-remote.txt
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements-remote.txt
+	touch $@
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,12 +34,26 @@ $(STAMP): requirements.txt requirements-dev.txt
 .zen: | $(STAMP)
 	$(ZENML) init
 
-## Train on the active ZenML stack (local by default) with the bundled data.
+## Train on the local stack with the bundled data.
 run: $(STAMP) .zen
+	$(PY) -m stacks.register local
+	$(ZENML) stack set local
 	$(PY) run.py --config $(CONFIG)
 
-## The whole test suite, offline, in a throw-away ZenML store.
-test: $(STAMP)
+## Register every stack in stacks/ (idempotent; remote ones need a ZenML server and .env).
+stacks: $(REMOTE) .zen
+	$(PY) -m stacks.register
+
+## Local ZenML server + dashboard, no Docker: http://127.0.0.1:8237
+dashboard: $(STAMP) .zen
+	ZENML_AUTO_OPEN_DASHBOARD=false $(ZENML) login --local < /dev/null
+	@echo "Dashboard: http://127.0.0.1:8237  (stop with: make stop-dashboard)"
+
+stop-dashboard: $(STAMP)
+	$(ZENML) logout --local
+
+## The whole test suite, offline, in a throw-away ZenML store (stack tests included).
+test: $(REMOTE)
 	$(PY) -m pytest
 
 ## Quality, speed and run-time figures; each script's last line is JSON.
@@ -38,10 +61,12 @@ bench: $(STAMP) .zen
 	$(PY) benchmarks/preprocessing_speed.py
 	$(PY) benchmarks/training_quality.py
 
-## Re-resolve requirements*.txt from requirements*.in.
+## Re-resolve the pins. The remote lock is resolved first and constrains the base
+## one, so a venv with both has exactly the versions each promises.
 lock: $(STAMP)
-	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 --no-header requirements.in -o requirements.txt
-	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 --no-header requirements-dev.in -o requirements-dev.txt
+	$(UV_COMPILE) requirements-remote.in -o requirements-remote.txt
+	$(UV_COMPILE) requirements.in -c requirements-remote.txt -o requirements.txt
+	$(UV_COMPILE) requirements-dev.in -o requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache

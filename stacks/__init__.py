@@ -1,0 +1,1 @@
+"""ZenML stack definitions (YAML) and their registration (``python -m stacks.register``)."""
