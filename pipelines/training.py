@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Dict, List, Optional
 
 from zenml import Model, pipeline
-from zenml.enums import ExecutionMode
 
 from review_classifier.dataset import DatasetSchema
 from review_classifier.model import ModelSettings
@@ -26,8 +25,6 @@ MODEL_NAME = "review_classifier"
         tags=["text-classification", "keras"],
     ),
     tags=["training"],
-    # Stop at the first failed step and raise its own error (e.g. which column is missing).
-    execution_mode=ExecutionMode.FAIL_FAST,
 )
 def training_pipeline(
     data_uri: str,

@@ -101,7 +101,7 @@ def _ensure_component(client: Any, component_type: Any, spec: Dict[str, Any]) ->
             name=name, flavor=flavor, component_type=component_type, configuration=configuration
         )
         outcome = "created"
-    elif current.configuration != configuration:
+    elif any(current.configuration.get(k) != v for k, v in configuration.items()):
         current = client.update_stack_component(name, component_type, configuration=configuration)
         outcome = "updated"
     else:

@@ -1,0 +1,110 @@
+"""What a user does against a ZenML server, run in its own process by tests/test_stacks.py.
+
+connect -> `make stacks` (twice) -> `zenml stack set kubeflow` -> compile -> `zenml stack set
+vertex` -> compile -> register/set `local` -> a small training run. The compile stops right
+before the upload to KFP / Vertex: the spec file ZenML wrote is copied out for the test to
+check. Prints one JSON object on its last line.
+
+Environment: ZENML_CONFIG_PATH / ZENML_REPOSITORY_PATH (throw-away), SERVER_URL,
+SERVER_PASSWORD, OUT_DIR, SAMPLE_CSV, TEST_IMAGE, and the stack variables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from zenml.client import Client  # noqa: E402
+from zenml.config.global_config import GlobalConfiguration  # noqa: E402
+from zenml.integrations.gcp.orchestrators import VertexOrchestrator  # noqa: E402
+from zenml.zen_stores.rest_zen_store import RestZenStoreConfiguration  # noqa: E402
+
+import run  # noqa: E402
+from stacks import register  # noqa: E402
+from stacks.kubeflow_orchestrator import ResourceAwareKubeflowOrchestrator  # noqa: E402
+from tests.pipeline_helpers import write_config  # noqa: E402
+
+OUT = Path(os.environ["OUT_DIR"])
+SUBMITTED = {}
+
+
+def capture_instead_of_upload(self, *args, pipeline_file_path: str, **kwargs):
+    """Stands in for `_upload_and_run_pipeline`: the spec is written, nothing is sent."""
+    SUBMITTED["spec"] = pipeline_file_path
+    return None
+
+
+def registration_output() -> str:
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = register.main(["kubeflow", "vertex"])
+    assert code == 0, buffer.getvalue()
+    return buffer.getvalue()
+
+
+def compile_on(stack: str, spec_suffix: str) -> dict:
+    Client().activate_stack(stack)
+    # The project's config, except that the image counts as built already (no Docker here).
+    config = yaml.safe_load((PROJECT_ROOT / "configs" / f"{stack}.yaml").read_text())
+    config["settings"]["docker"].update(parent_image=os.environ["TEST_IMAGE"], skip_build=True)
+    config_path = OUT / f"{stack}-prebuilt-image.yaml"
+    config_path.write_text(yaml.safe_dump(config))
+    SUBMITTED.clear()
+    run.main(["--config", str(config_path)])
+    spec = OUT / f"{stack}{spec_suffix}"
+    shutil.copy(SUBMITTED["spec"], spec)
+    run_ = Client().get_pipeline("training").last_run
+    snapshot = run_.snapshot
+    steps = snapshot.step_configurations
+    return {
+        "active_stack": Client().active_stack_model.name,
+        "orchestrator_flavor": Client().active_stack_model.components["orchestrator"][0].flavor_name,
+        "spec": str(spec),
+        "upstream": {name: sorted(s.spec.upstream_steps) for name, s in steps.items()},
+        "retry": {
+            name: (s.config.retry.model_dump() if s.config.retry else None) for name, s in steps.items()
+        },
+        "resources": {name: s.config.resource_settings.model_dump(exclude_none=True) for name, s in steps.items()},
+    }
+
+
+def main() -> None:
+    GlobalConfiguration().set_store(
+        RestZenStoreConfiguration(
+            url=os.environ["SERVER_URL"], username="default", password=os.environ["SERVER_PASSWORD"]
+        )
+    )
+    Client.initialize(root=Path(os.environ["ZENML_REPOSITORY_PATH"]))
+    result = {"store_is_local": Client().zen_store.is_local_store()}
+    result["first_registration"] = registration_output()
+    result["second_registration"] = registration_output()
+
+    ResourceAwareKubeflowOrchestrator._upload_and_run_pipeline = capture_instead_of_upload
+    VertexOrchestrator._upload_and_run_pipeline = capture_instead_of_upload
+    result["kubeflow"] = compile_on("kubeflow", ".yaml")
+    result["vertex"] = compile_on("vertex", ".json")
+
+    assert register.main(["local"]) == 0
+    Client().activate_stack("local")
+    run.main(["--config", str(write_config(OUT, os.environ["SAMPLE_CSV"], quality_minimums={}))])
+    last = Client().get_pipeline("training").last_run
+    result["local"] = {
+        "active_stack": Client().active_stack_model.name,
+        "status": last.status.value,
+        "stack": last.stack.name,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

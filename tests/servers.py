@@ -1,0 +1,78 @@
+"""Real servers on loopback for the tests: a ZenML server process, with its own store."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+PASSWORD = "review-classifier-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} not healthy after {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def zenml_server(directory: Path) -> Iterator[str]:
+    """The ZenML server teams deploy, on a free loopback port, with its own config and SQLite DB.
+
+    Its global config is not the client's, so the client sees a remote server
+    (which is what remote stacks require).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {
+        **os.environ,
+        "ZENML_CONFIG_PATH": str(directory / "config"),
+        "ZENML_SERVER": "true",
+        "ZENML_STORE_URL": f"sqlite:///{directory / 'zenml.db'}",
+        "ZENML_SERVER_AUTO_ACTIVATE": "true",
+        "ZENML_DEFAULT_USER_NAME": "default",
+        "ZENML_DEFAULT_USER_PASSWORD": PASSWORD,
+        "ZENML_SERVER_JWT_SECRET_KEY": "review-classifier-tests-jwt-secret-0123456789",
+        "ZENML_SERVER_DEPLOYMENT_TYPE": "other",
+        "ZENML_ANALYTICS_OPT_IN": "false",
+    }
+    for name in ("ZENML_REPOSITORY_PATH", "ZENML_CUSTOM_SOURCE_ROOT"):
+        env.pop(name, None)
+    log = directory / "server.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "zenml.zen_server.zen_server_api:app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            cwd=directory,  # not the project: a server must not pick up the project's .zen
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -1,0 +1,152 @@
+"""Stacks: definitions register, switch with `zenml stack set`, and compile to valid KFP / Vertex specs.
+
+There is no Kubernetes or GCP here, so the remote stacks are proven up to the
+point of submission: a real ZenML server, real registration, and the pipeline
+compiled by ZenML's own orchestrators into the spec they would upload.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stacks.register import load_definition, main as register_main
+from tests.servers import PASSWORD, zenml_server
+
+pytest.importorskip("kfp", reason="remote extra not installed (make install-remote)")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TEST_IMAGE = "registry.example.com/ml/review-classifier:test"
+STACK_ENV = {
+    "KFP_HOST": "https://kubeflow.example.com/pipeline",
+    "KUBE_CONTEXT": "example-cluster",
+    "KUBEFLOW_ARTIFACT_PATH": "s3://example-bucket/zenml",
+    "S3_ENDPOINT_URL": "http://minio.example.com:9000",
+    "KUBEFLOW_REGISTRY_URI": "registry.example.com/ml",
+    "GCP_PROJECT": "example-project",
+    "GCP_REGION": "europe-west4",
+    "VERTEX_SERVICE_ACCOUNT": "runner@example-project.iam.gserviceaccount.com",
+    "GCS_ARTIFACT_PATH": "gs://example-bucket/zenml",
+    "ARTIFACT_REGISTRY_REPOSITORY": "zenml",
+}
+STEPS = ["ingest", "preprocess", "split", "tokenize", "train", "evaluate", "quality_gate", "promote"]
+
+
+def test_missing_variables_are_named(monkeypatch) -> None:
+    definition, missing = load_definition(PROJECT_ROOT / "stacks" / "vertex.yaml", {"GCP_PROJECT": "p"})
+    assert missing == ["ARTIFACT_REGISTRY_REPOSITORY", "GCP_REGION", "GCS_ARTIFACT_PATH", "VERTEX_SERVICE_ACCOUNT"]
+    assert definition["components"]["orchestrator"]["configuration"]["project"] == "p"
+
+
+def test_optional_values_fall_back_or_disappear() -> None:
+    definition, missing = load_definition(PROJECT_ROOT / "stacks" / "kubeflow.yaml", STACK_ENV)
+    assert missing == []
+    orchestrator = definition["components"]["orchestrator"]
+    assert orchestrator["configuration"]["kubeflow_namespace"] == "kubeflow"
+    assert "connector" not in orchestrator
+    store = definition["components"]["artifact_store"]["configuration"]
+    assert store == {"path": "s3://example-bucket/zenml", "client_kwargs": {"endpoint_url": "http://minio.example.com:9000"}}
+
+
+def test_remote_stacks_are_refused_on_a_local_store(monkeypatch, capsys) -> None:
+    for name, value in STACK_ENV.items():
+        monkeypatch.setenv(name, value)
+    assert register_main(["kubeflow", "--env-file", os.devnull]) == 1
+    assert "remote stacks need the client connected to a ZenML server" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def stack_flow(tmp_path_factory, sample_reviews):
+    """Run tests/remote/stack_flow.py against a fresh ZenML server; its JSON result."""
+    base = tmp_path_factory.mktemp("stacks")
+    sample = base / "sample.csv"
+    sample_reviews.to_csv(sample, index=False)
+    (base / "repository").mkdir()
+    with zenml_server(base / "server") as url:
+        env = {
+            **os.environ,
+            **STACK_ENV,
+            "ZENML_CONFIG_PATH": str(base / "client"),
+            "ZENML_REPOSITORY_PATH": str(base / "repository"),
+            "ZENML_DISABLE_PIPELINE_LOGS_STORAGE": "true",
+            "SERVER_URL": url,
+            "SERVER_PASSWORD": PASSWORD,
+            "OUT_DIR": str(base),
+            "SAMPLE_CSV": str(sample),
+            "TEST_IMAGE": TEST_IMAGE,
+        }
+        done = subprocess.run(
+            [sys.executable, str(PROJECT_ROOT / "tests" / "remote" / "stack_flow.py")],
+            env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
+        )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_client_talks_to_a_remote_server(stack_flow) -> None:
+    assert stack_flow["store_is_local"] is False
+
+
+def test_registration_is_idempotent(stack_flow) -> None:
+    assert "stack 'kubeflow' created" in stack_flow["first_registration"]
+    assert "stack 'vertex' created" in stack_flow["first_registration"]
+    assert stack_flow["second_registration"].split("\n")[:2] == ["stack 'kubeflow' unchanged", "stack 'vertex' unchanged"]
+
+
+def _tasks(spec: dict) -> dict:
+    """step name -> (upstream step names, container) from a KFP IR pipeline spec.
+
+    KFP renames tasks (``quality_gate`` -> ``quality-gate``); the container's
+    ``--step_name`` argument is the ZenML step it runs.
+    """
+    containers, step_of = {}, {}
+    for task_name, task in spec["root"]["dag"]["tasks"].items():
+        executor = spec["components"][task["componentRef"]["name"]]["executorLabel"]
+        container = spec["deploymentSpec"]["executors"][executor]["container"]
+        step_of[task_name] = container["args"][container["args"].index("--step_name") + 1]
+        containers[task_name] = container
+    return {
+        step_of[name]: (sorted(step_of[d] for d in task.get("dependentTasks", [])), containers[name])
+        for name, task in spec["root"]["dag"]["tasks"].items()
+    }
+
+
+@pytest.mark.parametrize("stack", ["kubeflow", "vertex"])
+def test_pipeline_compiles_to_a_valid_spec(stack_flow, stack: str) -> None:
+    result = stack_flow[stack]
+    assert result["active_stack"] == stack
+    spec_file = Path(result["spec"])
+    spec = yaml.safe_load(spec_file.read_text()) if stack == "kubeflow" else json.loads(spec_file.read_text())
+    tasks = _tasks(spec)
+    config = yaml.safe_load((PROJECT_ROOT / "configs" / f"{stack}.yaml").read_text())
+
+    assert sorted(tasks) == sorted(STEPS)  # one task per step
+    for step, (dependencies, container) in tasks.items():
+        assert dependencies == result["upstream"][step], step  # the pipeline's edges
+        assert container["image"] == TEST_IMAGE
+        wanted = config["steps"][step]["settings"]["resources"]
+        assert container["resources"]["resourceCpuLimit"] == str(float(wanted["cpu_count"]))
+        assert container["resources"]["resourceMemoryLimit"] == wanted["memory"][:-1]
+        # ZenML retries inside the step's container (KFP's retryPolicy is not used):
+        # the retry policy travels in the snapshot the container's entrypoint loads.
+        expected_retry = config["steps"][step].get("retry")
+        actual_retry = result["retry"][step]
+        if expected_retry:
+            assert {k: actual_retry[k] for k in expected_retry} == expected_retry, step
+        else:
+            assert actual_retry is None, step
+    assert tasks["train"][0] == ["split", "tokenize"]
+
+
+def test_kubeflow_stack_uses_the_resource_aware_flavor(stack_flow) -> None:
+    assert stack_flow["kubeflow"]["orchestrator_flavor"] == "kubeflow_resources"
+
+
+def test_switching_back_to_local_runs_the_pipeline(stack_flow) -> None:
+    assert stack_flow["local"] == {"active_stack": "local", "status": "completed", "stack": "local"}
