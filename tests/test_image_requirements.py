@@ -1,0 +1,78 @@
+"""The step image's requirements cover everything the project's code imports.
+
+Remote stacks build their image from `settings.docker` of configs/{kubeflow,vertex}.yaml:
+ZenML's parent image plus our pinned requirements file, with the integrations' own
+(conflicting) pins switched off. A missing package would only fail in the cluster.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CODE = ["review_classifier", "steps", "pipelines", "stacks", "run.py"]
+LOCAL_PACKAGES = {"review_classifier", "steps", "pipelines", "stacks", "run", "tests"}
+
+
+def imported_top_level_modules() -> set:
+    modules = set()
+    for entry in CODE:
+        path = PROJECT_ROOT / entry
+        for file in [path] if path.is_file() else path.rglob("*.py"):
+            for node in ast.walk(ast.parse(file.read_text())):
+                if isinstance(node, ast.Import):
+                    modules |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module.split(".")[0])
+    return modules - LOCAL_PACKAGES - set(sys.stdlib_module_names)
+
+
+def pinned(requirements_file: Path) -> dict:
+    pins = {}
+    for line in requirements_file.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line and not line.startswith("-"):
+            requirement = Requirement(line)
+            pins[requirement.name.lower().replace("_", "-")] = str(requirement.specifier)
+    return pins
+
+
+@pytest.mark.parametrize("stack", ["kubeflow", "vertex"])
+def test_image_settings_use_the_projects_pins_only(stack: str) -> None:
+    docker = yaml.safe_load((PROJECT_ROOT / "configs" / f"{stack}.yaml").read_text())["settings"]["docker"]
+    assert docker["install_stack_requirements"] is False
+    assert docker["allow_including_files_in_images"] is True  # data/ and the NLTK corpus travel in the image
+    requirements = PROJECT_ROOT / docker["requirements"]
+    pins = pinned(requirements)
+    assert pins and all(spec.startswith("==") for spec in pins.values()), "every requirement is pinned"
+    assert pins["zenml"] == "==" + docker["parent_image"].split(":")[1].split("-")[0]
+
+
+def test_every_imported_package_is_in_the_image_requirements() -> None:
+    pins = pinned(PROJECT_ROOT / "requirements-remote.txt")
+    distributions = packages_distributions()
+    missing = {}
+    for module in sorted(imported_top_level_modules()):
+        names = {d.lower().replace("_", "-") for d in distributions.get(module, [])}
+        assert names, f"{module} is imported but not installed"
+        if not names & set(pins):
+            missing[module] = sorted(names)
+    assert not missing, f"imported but not pinned in requirements-remote.txt: {missing}"
+
+
+def test_remote_lock_contains_the_base_lock_with_the_same_versions() -> None:
+    base, remote = pinned(PROJECT_ROOT / "requirements.txt"), pinned(PROJECT_ROOT / "requirements-remote.txt")
+    assert {name: remote.get(name) for name in base} == base
+
+
+def test_bundled_files_the_steps_need_are_in_the_repository() -> None:
+    assert (PROJECT_ROOT / "review_classifier" / "nltk_data" / "corpora" / "stopwords" / "english").is_file()
+    data_uri = yaml.safe_load((PROJECT_ROOT / "configs" / "vertex.yaml").read_text())["parameters"]["data_uri"]
+    assert (PROJECT_ROOT / data_uri).is_file()
