@@ -89,6 +89,17 @@ def read_table(file: IO[bytes], source: str) -> pd.DataFrame:
     return frame
 
 
+def write_table(frame: pd.DataFrame, file: IO[bytes], destination: str) -> None:
+    """Write CSV (optionally gzipped) or Parquet, chosen by the destination's suffix."""
+    name = destination.lower()
+    if name.endswith((".parquet", ".pq")):
+        frame.to_parquet(file, index=False)
+    elif name.endswith((".csv", ".csv.gz")):
+        frame.to_csv(file, index=False, compression="gzip" if name.endswith(".gz") else None)
+    else:
+        raise ValueError(f"{destination}: unsupported output type; expected .csv, .csv.gz or .parquet")
+
+
 def _require_columns(frame: pd.DataFrame, columns: List[str], source: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -112,12 +123,8 @@ def load_labelled(frame: pd.DataFrame, schema: DatasetSchema, source: str) -> tu
     of the input is kept, so later errors can still name the original rows.
     """
     _require_columns(frame, [*schema.text_columns, schema.label_column], source)
-    texts = extract_texts(frame, schema, source)
+    texts = load_unlabelled(frame, schema, source)[TEXT]
     has_text = texts != ""
-    if not has_text.any():
-        raise DataValidationError(
-            f"{source}: no row has text in column(s) {schema.text_columns} ({len(frame)} rows read)"
-        )
 
     raw_labels = frame.loc[has_text, schema.label_column]
     missing = raw_labels.isna()
@@ -144,3 +151,17 @@ def load_labelled(frame: pd.DataFrame, schema: DatasetSchema, source: str) -> tu
         )
     table = pd.DataFrame({TEXT: texts[has_text], LABEL: binary})
     return table, int((~has_text).sum())
+
+
+def load_unlabelled(frame: pd.DataFrame, schema: DatasetSchema, source: str) -> pd.DataFrame:
+    """The ``text`` of every row, empty ones included (as ``""``), under the input's row index.
+
+    Batch inference keeps the empty rows so they can be reported next to the
+    predictions instead of silently disappearing.
+    """
+    texts = extract_texts(frame, schema, source)
+    if not (texts != "").any():
+        raise DataValidationError(
+            f"{source}: no row has text in column(s) {schema.text_columns} ({len(frame)} rows read)"
+        )
+    return pd.DataFrame({TEXT: texts})

@@ -10,7 +10,10 @@ from typing import Sequence
 
 import keras
 import numpy as np
+import pandas as pd
 
+from review_classifier.dataset import TEXT
+from review_classifier.metrics import CLASS_NAMES
 from review_classifier.model import predict_proba
 from review_classifier.text import TextNormalizer
 from review_classifier.vocabulary import Vocabulary
@@ -33,3 +36,28 @@ class ReviewClassifier:
         if len(texts) == 0:
             return np.zeros(0, dtype=np.float64)
         return predict_proba(self.model, self.encode(texts), batch_size=batch_size)
+
+
+def label_of(probability: float, threshold: float = 0.5) -> str:
+    """The class name a probability stands for (the evaluation uses the same threshold)."""
+    return CLASS_NAMES[int(probability >= threshold)]
+
+
+def predict_table(
+    classifier: ReviewClassifier, texts: pd.DataFrame, model_version: str, threshold: float = 0.5
+) -> pd.DataFrame:
+    """One row out per row in, in order: probability and label, or ``empty text`` and no prediction."""
+    has_text = texts[TEXT] != ""
+    probabilities = pd.Series(np.nan, index=texts.index, dtype="float64")
+    probabilities[has_text] = classifier.predict_proba(texts.loc[has_text, TEXT].tolist())
+    return pd.DataFrame(
+        {
+            "row": texts.index + 1,
+            TEXT: texts[TEXT],
+            "probability": probabilities,
+            "label": [label_of(p, threshold) if ok else None for p, ok in zip(probabilities, has_text)],
+            "status": np.where(has_text, "ok", "empty text"),
+            "model_version": model_version,
+        },
+        index=texts.index,
+    )

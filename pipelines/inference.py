@@ -1,0 +1,23 @@
+"""The batch inference pipeline: a file of new reviews -> predictions of the production model."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from zenml import Model, pipeline
+from zenml.enums import ModelStages
+
+from pipelines.training import MODEL_NAME
+from review_classifier.dataset import DatasetSchema
+from steps.inference import ingest_texts, predict
+
+
+@pipeline(name="batch_inference", model=Model(name=MODEL_NAME, version=ModelStages.PRODUCTION), tags=["inference"])
+def inference_pipeline(
+    data_uri: str,
+    dataset: DatasetSchema = DatasetSchema(),
+    output_uri: Optional[str] = None,
+    threshold: float = 0.5,
+) -> None:
+    """ingest_texts -> predict (with the production model version)."""
+    predict(ingest_texts(data_uri, dataset), output_uri, threshold)
