@@ -14,7 +14,7 @@ import pandas as pd
 
 from review_classifier.dataset import TEXT
 from review_classifier.metrics import CLASS_NAMES
-from review_classifier.model import predict_proba
+from review_classifier.model import inference_function
 from review_classifier.text import TextNormalizer
 from review_classifier.vocabulary import Vocabulary
 
@@ -26,6 +26,7 @@ class ReviewClassifier:
         self.model = model
         self.vocabulary = vocabulary
         self.normalizer = TextNormalizer(vocabulary.normalization)
+        self._predict = inference_function(model, vocabulary.sequence_length)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Raw texts -> the fixed-length id matrix the model reads."""
@@ -33,9 +34,9 @@ class ReviewClassifier:
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
         """P(positive class) for each raw text, float64."""
-        if len(texts) == 0:
-            return np.zeros(0, dtype=np.float64)
-        return predict_proba(self.model, self.encode(texts), batch_size=batch_size)
+        ids = self.encode(texts)
+        chunks = [self._predict(ids[start : start + batch_size]) for start in range(0, len(ids), batch_size)]
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float64)
 
 
 def label_of(probability: float, threshold: float = 0.5) -> str:

@@ -1,0 +1,41 @@
+"""The HTTP contract of the served model: request limits and response shapes.
+
+Pydantic does the validation, so a bad request gets a 4xx naming the field
+before any model code runs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Dict, List
+
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+MAX_TEXT_CHARS = 5000
+MAX_TEXTS_PER_REQUEST = 256
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("text must not be empty or whitespace only")
+    return text
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_not_blank)]
+Texts = Annotated[List[Text], Field(min_length=1, max_length=MAX_TEXTS_PER_REQUEST)]
+
+
+class Prediction(BaseModel):
+    """One text's result."""
+
+    label: str = Field(description="'positive' (recommends) or 'negative'")
+    probability: float = Field(description="P(positive)")
+    model_version: str = Field(description="ZenML model version that produced it")
+
+
+class ModelInfo(BaseModel):
+    """What is being served."""
+
+    model_name: str
+    model_version: str
+    bento_model: str
+    metrics: Dict[str, Any]

@@ -1,0 +1,1 @@
+"""BentoML serving of the production model (service definition and Bento building)."""

@@ -1,0 +1,72 @@
+"""From a trained model to a Bento: a BentoML model (no pickle) and a self-contained Bento."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, List
+
+import bentoml
+import keras
+
+from review_classifier.vocabulary import Vocabulary
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+BENTO_NAME = "review_classifier"
+SERVICE = "serving.service:ReviewClassifierService"
+#: What the serving image installs; versions come from the project's lock file.
+SERVING_PACKAGES = ["bentoml", "fastapi", "keras", "nltk", "numpy", "pandas", "pydantic", "scikit-learn", "tensorflow-cpu"]
+
+
+def save_model(
+    model: keras.Model, vocabulary: Vocabulary, *, zenml_model: str, zenml_version: str, metrics: Dict[str, Any]
+) -> str:
+    """Store the ``.keras`` file and the vocabulary JSON as a BentoML model; returns its tag."""
+    with bentoml.models.create(
+        BENTO_NAME,
+        labels={"zenml_model": zenml_model, "zenml_model_version": zenml_version},
+        metadata={"test_metrics": metrics},
+    ) as stored:
+        model.save(stored.path_of("model.keras"))
+        Path(stored.path_of("vocabulary.json")).write_text(vocabulary.model_dump_json())
+    return str(stored.tag)
+
+
+def pinned_requirements(packages: List[str], lock: Path = PROJECT_ROOT / "requirements.txt") -> List[str]:
+    """``name==version`` lines of the lock file for the given packages."""
+    pins = {}
+    for line in lock.read_text().splitlines():
+        if "==" in line and not line.startswith((" ", "#")):
+            name, version = line.split("==")
+            pins[name.strip().lower()] = f"{name.strip()}=={version.strip()}"
+    missing = [p for p in packages if p not in pins]
+    if missing:
+        raise ValueError(f"{lock}: no pin for {missing}")
+    return [pins[p] for p in packages]
+
+
+def build_bento(model_tag: str, labels: Dict[str, str]) -> str:
+    """Build a Bento serving exactly ``model_tag``; returns the Bento's tag.
+
+    The build context is a staged copy of the code the service needs (the
+    service, the project's package and its NLTK corpus) plus the pinned model
+    tag, so the Bento serves that model wherever it runs.
+    """
+    with tempfile.TemporaryDirectory(prefix="bento-build-") as staging:
+        context = Path(staging)
+        for package in ("serving", "review_classifier"):
+            shutil.copytree(PROJECT_ROOT / package, context / package, ignore=shutil.ignore_patterns("__pycache__"))
+        (context / "serving" / "model_tag.txt").write_text(model_tag)
+        bento = bentoml.bentos.build(
+            service=SERVICE,
+            name=BENTO_NAME,
+            labels=labels,
+            description="Customer review classifier (Keras) served with BentoML",
+            include=["serving/*.py", "serving/model_tag.txt", "review_classifier/**/*.py",
+                     "review_classifier/nltk_data/**"],
+            python={"packages": pinned_requirements(SERVING_PACKAGES), "lock_packages": False},
+            docker={"python_version": "3.11", "distro": "debian"},
+            build_ctx=str(context),
+        )
+    return str(bento.tag)

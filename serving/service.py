@@ -1,0 +1,75 @@
+"""The BentoML service: POST /predict, GET /info/metadata, and BentoML's /livez and /readyz.
+
+It imports the project's own package, so a request's text is normalized and
+encoded exactly as in training.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List
+
+import bentoml
+from fastapi import FastAPI
+
+from review_classifier.api import ModelInfo, Prediction, Texts
+
+#: The BentoML model to serve: $REVIEW_CLASSIFIER_MODEL, else the tag a Bento build pinned, else latest.
+_PINNED = Path(__file__).with_name("model_tag.txt")
+MODEL_TAG = os.environ.get("REVIEW_CLASSIFIER_MODEL") or (
+    _PINNED.read_text().strip() if _PINNED.is_file() else "review_classifier:latest"
+)
+
+info_app = FastAPI(title="review classifier metadata")
+
+
+@bentoml.asgi_app(info_app, path="/info")
+@bentoml.service(
+    name="review_classifier",
+    workers=1,
+    threads=4,
+    traffic={"timeout": 30, "max_concurrency": 128},
+)
+class ReviewClassifierService:
+    """Serves one model version; readiness turns true once it is loaded and warmed up."""
+
+    bento_model = bentoml.models.BentoModel(MODEL_TAG)
+
+    def __init__(self) -> None:
+        # Heavy imports here: only the worker process needs TensorFlow.
+        import keras
+
+        from review_classifier import model as _custom_layers  # noqa: F401  (registers them for loading)
+        from review_classifier.inference import ReviewClassifier
+        from review_classifier.vocabulary import Vocabulary
+
+        stored = self.bento_model
+        vocabulary = Vocabulary.model_validate_json(Path(stored.path_of("vocabulary.json")).read_text())
+        model = keras.saving.load_model(stored.path_of("model.keras"), compile=False)
+        self.classifier = ReviewClassifier(model, vocabulary)
+        self.info = ModelInfo(
+            model_name=stored.info.labels["zenml_model"],
+            model_version=stored.info.labels["zenml_model_version"],
+            bento_model=str(stored.tag),
+            metrics=dict(stored.info.metadata.get("test_metrics", {})),
+        )
+        self.classifier.predict_proba(["warm up"])
+        self.ready = True
+
+    def __is_ready__(self) -> bool:
+        return getattr(self, "ready", False)
+
+    @bentoml.api(route="/predict")
+    def predict(self, texts: Texts) -> List[Prediction]:
+        """Label and P(positive) for each text, in order."""
+        from review_classifier.inference import label_of
+
+        probabilities = self.classifier.predict_proba(texts)
+        version = self.info.model_version
+        return [Prediction(label=label_of(p), probability=float(p), model_version=version) for p in probabilities]
+
+    @info_app.get("/metadata")
+    def metadata(self) -> ModelInfo:
+        """Model name, ZenML model version and its test metrics."""
+        return self.info
