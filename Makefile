@@ -14,7 +14,7 @@ export ZENML_ANALYTICS_OPT_IN := false
 export BENTOML_DO_NOT_TRACK := true
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: install install-remote run test bench stacks dashboard stop-dashboard lock clean
+.PHONY: install install-remote run serve stop-serve test bench stacks dashboard stop-dashboard lock clean
 
 install: $(STAMP)
 
@@ -40,6 +40,15 @@ run: $(STAMP) .zen
 	$(ZENML) stack set local
 	$(PY) run.py --config $(CONFIG)
 
+## Deploy the production model as a local HTTP service (http://127.0.0.1:3000) / stop it.
+serve: $(STAMP) .zen
+	$(PY) -m stacks.register local
+	$(ZENML) stack set local
+	$(PY) run.py --config configs/deploy.yaml
+
+stop-serve: $(STAMP)
+	$(PY) -m serving.stop
+
 ## Register every stack in stacks/ (idempotent; remote ones need a ZenML server and .env).
 stacks: $(REMOTE) .zen
 	$(PY) -m stacks.register
@@ -60,6 +69,7 @@ test: $(REMOTE)
 bench: $(STAMP) .zen
 	$(PY) benchmarks/preprocessing_speed.py
 	$(PY) benchmarks/training_quality.py
+	$(PY) benchmarks/serving.py
 
 ## Re-resolve the pins. The remote lock is resolved first and constrains the base
 ## one, so a venv with both has exactly the versions each promises.

@@ -22,8 +22,11 @@ STACKS_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = STACKS_DIR.parent
 _VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
 
-#: Flavors this project defines, registered before any component uses them.
-CUSTOM_FLAVORS = {"kubeflow_resources": "stacks.kubeflow_orchestrator.ResourceAwareKubeflowOrchestratorFlavor"}
+#: Flavors this project defines (name -> component type, source), registered before use.
+CUSTOM_FLAVORS = {
+    "kubeflow_resources": ("orchestrator", "stacks.kubeflow_orchestrator.ResourceAwareKubeflowOrchestratorFlavor"),
+    "bentoml_newstyle": ("model_deployer", "serving.zenml_deployer.NewStyleBentoMLModelDeployerFlavor"),
+}
 
 
 class StackDefinitionError(ValueError):
@@ -77,9 +80,10 @@ def _ensure_flavors(client: Any, flavors: Set[str]) -> None:
     from zenml.enums import StackComponentType
 
     for flavor in sorted(flavors & set(CUSTOM_FLAVORS)):
-        existing = client.get_flavors_by_type(component_type=StackComponentType.ORCHESTRATOR)
+        component_type, source = CUSTOM_FLAVORS[flavor]
+        existing = client.get_flavors_by_type(component_type=StackComponentType(component_type))
         if not any(f.name == flavor for f in existing):
-            client.create_flavor(source=CUSTOM_FLAVORS[flavor], component_type=StackComponentType.ORCHESTRATOR)
+            client.create_flavor(source=source, component_type=StackComponentType(component_type))
 
 
 def _ensure_component(client: Any, component_type: Any, spec: Dict[str, Any]) -> str:

@@ -1,0 +1,77 @@
+"""Starting, probing and stopping a served Bento as a process on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, List, Optional
+
+BENTOML = str(Path(sys.executable).parent / "bentoml")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_ready(url: str, timeout: float, process: Optional[subprocess.Popen] = None) -> None:
+    """Poll ``/readyz`` (short per-request timeouts: the socket accepts before the model is loaded)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"service at {url} exited with code {process.returncode} before becoming ready")
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"service at {url} not ready after {timeout:.0f} s")
+
+
+def post_json(url: str, payload: Any, timeout: float = 30) -> Any:
+    request = urllib.request.Request(url, json.dumps(payload).encode(), {"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def serve_bento(bento_tag: str, port: int, log: Path, extra_env: Optional[dict] = None) -> subprocess.Popen:
+    """``bentoml serve TAG`` on 127.0.0.1:port in its own process group."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [BENTOML, "serve", bento_tag, "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, **(extra_env or {})},
+        )
+
+
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM the whole group (arbiter and workers), SIGKILL if it lingers."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+def smoke_test(bento_tag: str, texts: List[str], log: Path, timeout: float = 300) -> list:
+    """Serve the Bento on a free port, wait for readiness, predict ``texts``, stop; the predictions."""
+    port = free_port()
+    process = serve_bento(bento_tag, port, log)
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}", timeout, process)
+        return post_json(f"http://127.0.0.1:{port}/predict", {"texts": texts})
+    finally:
+        stop(process)

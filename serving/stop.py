@@ -1,0 +1,30 @@
+"""Stop the model's local HTTP deployments: ``python -m serving.stop`` (``make stop-serve``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
+
+from zenml.client import Client  # noqa: E402
+
+from pipelines.training import MODEL_NAME  # noqa: E402
+
+
+def main() -> int:
+    deployer = Client().active_stack.model_deployer
+    if deployer is None:
+        print("the active stack has no model deployer; nothing to stop")
+        return 1
+    services = deployer.find_model_server(pipeline_name="deployment", pipeline_step_name="deploy")
+    for service in services:
+        deployer.delete_model_server(service.uuid, timeout=60, force=True)
+        print(f"stopped and removed {MODEL_NAME} deployment {service.uuid} ({service.config.bento_tag})")
+    if not services:
+        print(f"no deployment of {MODEL_NAME}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Deployment: the production model -> a Bento -> a local HTTP service tracked by ZenML."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Annotated, cast
+
+from zenml import ArtifactConfig, get_step_context, log_metadata, step
+from zenml.client import Client
+from zenml.enums import ModelStages
+from zenml.integrations.bentoml.services.bentoml_local_deployment import (
+    BentoMLLocalDeploymentConfig,
+    BentoMLLocalDeploymentService,
+)
+
+from serving.bento import build_bento, save_model
+from serving.process import smoke_test, wait_until_ready
+from serving.zenml_deployer import NewStyleBentoMLLocalDeploymentService, NewStyleBentoMLModelDeployer
+
+logger = logging.getLogger(__name__)
+SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]
+
+
+@step(enable_cache=False)
+def bento_builder() -> Annotated[str, ArtifactConfig(name="bento", tags=["deployment"])]:
+    """Package the pipeline's model version, which must be ``production``, as a Bento; its tag."""
+    model = get_step_context().model
+    if model.stage != ModelStages.PRODUCTION:
+        raise RuntimeError(
+            f"{model.name} version {model.version} is {model.stage or 'not staged'}, not production; "
+            "only a production model is deployed"
+        )
+    metrics = model.run_metadata.get("test_metrics", {})
+    model_tag = save_model(
+        model.load_artifact("model"), model.load_artifact("vocabulary"),
+        zenml_model=model.name, zenml_version=str(model.version), metrics=metrics,
+    )
+    labels = {
+        "zenml_model": model.name,
+        "zenml_model_version": str(model.version),
+        "test_accuracy": f"{metrics.get('accuracy', float('nan')):.4f}",
+        "test_roc_auc": f"{metrics.get('roc_auc', float('nan')):.4f}",
+        "model_uri": model_tag,  # read by ZenML's BentoML deployment config
+        "bento_uri": "local-bento-store",
+    }
+    bento_tag = build_bento(model_tag, labels)
+    logger.info("Built Bento %s serving BentoML model %s (%s version %s)", bento_tag, model_tag, model.name, model.version)
+    return bento_tag
+
+
+@step(enable_cache=False)
+def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDeploymentService:
+    """Replace the running service with ``bento`` only once ``bento`` has proved it serves.
+
+    The new Bento is first started on a free port and must answer its readiness
+    check and a prediction; only then does it replace the deployment on ``port``.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        smoke = smoke_test(bento, SMOKE_TEXTS, Path(scratch) / "smoke.log", timeout)
+    logger.info("Smoke test of %s passed: %s", bento, smoke)
+
+    deployer = Client().active_stack.model_deployer
+    if not isinstance(deployer, NewStyleBentoMLModelDeployer):
+        raise RuntimeError("the active stack needs the `bentoml_newstyle` model deployer (stacks/local.yaml)")
+    context = get_step_context()
+    config = BentoMLLocalDeploymentConfig(
+        model_name=context.model.name,
+        model_uri=bento,
+        bento_tag=bento,
+        bento_uri="local-bento-store",
+        apis=["predict"],
+        host="127.0.0.1",
+        port=port,
+        workers=1,
+        working_dir=".",
+        pipeline_name=context.pipeline.name,
+        pipeline_step_name=context.step_run.name,
+    )
+    service = cast(
+        BentoMLLocalDeploymentService,
+        deployer.deploy_model(
+            config=config,
+            service_type=NewStyleBentoMLLocalDeploymentService.SERVICE_TYPE,
+            continuous_deployment_mode=True,
+            timeout=timeout,
+        ),
+    )
+    if not service.is_running:
+        service.start(timeout=timeout)
+    url = f"http://127.0.0.1:{port}"
+    wait_until_ready(url, timeout)
+    logger.info("Serving %s version %s at %s/predict", context.model.name, context.model.version, url)
+    log_metadata(metadata={"deployment": {"url": url, "bento": bento, "service_id": str(service.uuid)}}, infer_model=True)
+    return service
