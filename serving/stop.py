@@ -19,7 +19,7 @@ def main() -> int:
         return 1
     services = deployer.find_model_server(pipeline_name="deployment", pipeline_step_name="deploy")
     for service in services:
-        deployer.delete_model_server(service.uuid, timeout=60, force=True)
+        deployer.delete_model_server(service.uuid, timeout=60)
         print(f"stopped and removed {MODEL_NAME} deployment {service.uuid} ({service.config.bento_tag})")
     if not services:
         print(f"no deployment of {MODEL_NAME}")

@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Type
 from uuid import UUID
 
+import psutil
+
 from zenml.constants import DEFAULT_LOCAL_SERVICE_IP_ADDRESS
 from zenml.integrations.bentoml.flavors.bentoml_model_deployer_flavor import BentoMLModelDeployerFlavor
 from zenml.integrations.bentoml.model_deployers.bentoml_model_deployer import BentoMLModelDeployer
@@ -57,6 +59,27 @@ class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
             )
         except KeyboardInterrupt:
             pass
+
+
+    def deprovision(self, force: bool = False) -> None:
+        """Stop the daemon and the BentoML workers it started.
+
+        The workers hold the listening socket; if only the daemon died they
+        would go on answering requests for a deployment ZenML calls stopped.
+        """
+        try:
+            workers = psutil.Process(self.status.pid).children(recursive=True) if self.status.pid else []
+        except psutil.NoSuchProcess:
+            workers = []
+        super().deprovision(force=force)
+        for worker in workers:
+            try:
+                worker.terminate()
+            except psutil.NoSuchProcess:
+                pass
+        _, alive = psutil.wait_procs(workers, timeout=15)
+        for worker in alive:
+            worker.kill()
 
 
 class NewStyleBentoMLModelDeployer(BentoMLModelDeployer):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,13 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from serving.process import free_port
+
 PASSWORD = "review-classifier-tests"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.pipeline_helpers import write_config
-from tests.servers import free_port
+from serving.process import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ZENML_CLI = str(Path(sys.executable).parent / "zenml")

@@ -17,8 +17,8 @@ import yaml
 from packaging.requirements import Requirement
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CODE = ["review_classifier", "steps", "pipelines", "stacks", "run.py"]
-LOCAL_PACKAGES = {"review_classifier", "steps", "pipelines", "stacks", "run", "tests"}
+CODE = ["review_classifier", "steps", "pipelines", "stacks", "serving", "run.py"]
+LOCAL_PACKAGES = {"review_classifier", "steps", "pipelines", "stacks", "serving", "run", "tests"}
 
 
 def imported_top_level_modules() -> set:

@@ -1,0 +1,195 @@
+"""Serving end to end: deployment pipeline -> real HTTP service -> predictions, bad input, parity, stop."""
+
+from __future__ import annotations
+
+import copy
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import bentoml
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from zenml.client import Client
+
+import run
+from review_classifier import model as _custom_layers  # noqa: F401  (loads the saved model)
+from review_classifier.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
+from review_classifier.inference import ReviewClassifier
+from serving import stop
+from serving.process import free_port, post_json
+from stacks.register import main as register_stacks
+from tests.pipeline_helpers import USELESS_CANDIDATE, run_training, write_config
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MODEL = "review_classifier_serving_tests"  # its own model, so other tests' production is untouched
+
+
+def with_model(path: Path, version=None) -> Path:
+    config = yaml.safe_load(path.read_text())
+    config["model"] = {"name": MODEL, **({"version": version} if version is not None else {})}
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def project_config(name: str, directory: Path, version="production", **parameters) -> Path:
+    config = yaml.safe_load((PROJECT_ROOT / "configs" / name).read_text())
+    config["parameters"].update(parameters)
+    path = directory / name
+    path.write_text(yaml.safe_dump(config))
+    return with_model(path, version)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("serving")
+
+
+@pytest.fixture(scope="module")
+def trained(workdir: Path, sample_reviews: pd.DataFrame):
+    """A production version of the test model and a later, worse, non-production one."""
+    assert register_stacks(["local"]) == 0
+    Client().activate_stack("local")
+    sample = workdir / "sample.csv"
+    sample_reviews.to_csv(sample, index=False)
+    production_run = run_training(with_model(write_config(workdir, str(sample))))
+    worse_run = run_training(
+        with_model(write_config(workdir, str(sample), candidates=[USELESS_CANDIDATE], quality_minimums={}))
+    )
+    assert worse_run.model_version.stage is None
+    return production_run, worse_run
+
+
+@pytest.fixture(scope="module")
+def service(trained, workdir: Path):
+    """The deployment pipeline's service, on a free port; stopped by the last test."""
+    port = free_port()
+    run.main(["--config", str(project_config("deploy.yaml", workdir, port=port))])
+    yield f"http://127.0.0.1:{port}"
+    stop.main()
+
+
+def call(url: str, body: bytes):
+    request = urllib.request.Request(url, body, {"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def healthy(url: str) -> bool:
+    with urllib.request.urlopen(url + "/readyz", timeout=10) as response:
+        return response.status == 200
+
+
+def test_deployment_is_tracked_by_zenml(service: str) -> None:
+    deployer = Client().active_stack.model_deployer
+    (deployed,) = deployer.find_model_server(pipeline_name="deployment", pipeline_step_name="deploy")
+    assert deployed.is_running
+    assert deployed.config.port == int(service.rsplit(":", 1)[1])
+    assert deployed.config.bento_tag.startswith("review_classifier:")
+
+
+def test_predict_and_metadata(service: str, trained) -> None:
+    production_run, _ = trained
+    version = str(production_run.model_version.number)
+    results = post_json(service + "/predict", {"texts": ["Love this dress, fits perfectly", "Cheap fabric, returned it"]})
+    assert [r["model_version"] for r in results] == [version, version]
+    assert all(0.0 <= r["probability"] <= 1.0 for r in results)
+    assert [r["label"] for r in results] == ["positive" if r["probability"] >= 0.5 else "negative" for r in results]
+    with urllib.request.urlopen(service + "/info/metadata", timeout=10) as response:
+        info = json.loads(response.read())
+    assert info["model_name"] == MODEL and info["model_version"] == version
+    assert info["metrics"]["roc_auc"] == pytest.approx(production_run.model_version.run_metadata["test_metrics"]["roc_auc"])
+
+
+BAD_INPUTS = {
+    "invalid-json": (b'{"texts": [', "json_invalid"),
+    "missing-field": (b"{}", "missing"),
+    "wrong-type": (b'{"texts": "one text"}', "list_type"),
+    "wrong-item-type": (b'{"texts": [42]}', "string_type"),
+    "empty-list": (b'{"texts": []}', "too_short"),
+    "empty-text": (b'{"texts": [""]}', "string_too_short"),
+    "whitespace-text": (b'{"texts": ["   \\n "]}', "empty or whitespace only"),
+    "text-too-long": (json.dumps({"texts": ["a" * (MAX_TEXT_CHARS + 1)]}).encode(), "string_too_long"),
+    "too-many-texts": (json.dumps({"texts": ["ok"] * (MAX_TEXTS_PER_REQUEST + 1)}).encode(), "too_long"),
+    "non-utf8": (b'{"texts": ["caf\xe9"]}', "json_invalid"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
+def test_bad_input_gets_a_400_and_the_service_keeps_serving(service: str, case: str) -> None:
+    body, message = BAD_INPUTS[case]
+    status, text = call(service + "/predict", body)
+    assert status == 400, text
+    assert message in text
+    assert healthy(service)
+    assert call(service + "/predict", b'{"texts": ["still fine"]}')[0] == 200
+
+
+def test_service_batch_inference_and_evaluation_agree(service: str, trained, workdir: Path) -> None:
+    production_run, _ = trained
+    test_set = production_run.steps["evaluate"].inputs["test_set"][0].load()
+    texts = test_set["text"].head(40).tolist()
+
+    version = production_run.model_version
+    evaluation = ReviewClassifier(version.get_artifact("model").load(), version.get_artifact("vocabulary").load())
+    expected = evaluation.predict_proba(texts)
+
+    served = np.array([r["probability"] for r in post_json(service + "/predict", {"texts": texts})])
+
+    new_reviews = workdir / "new_reviews.csv"
+    pd.DataFrame({"Title": "", "Review Text": texts}).to_csv(new_reviews, index=False)
+    run.main(["--config", str(project_config("inference.yaml", workdir, data_uri=str(new_reviews), output_uri=None))])
+    batch = Client().get_pipeline("batch_inference").last_run.steps["predict"].outputs["predictions"][0].load()
+
+    np.testing.assert_allclose(served, expected, atol=1e-6)
+    np.testing.assert_allclose(batch["probability"].to_numpy(), expected, atol=1e-6)
+
+
+def test_batch_inference_reports_rows_without_text(trained, workdir: Path) -> None:
+    path = workdir / "with_gaps.csv"
+    pd.DataFrame({"Title": ["Great", None, ""], "Review Text": ["Love it", None, "  "]}).to_csv(path, index=False)
+    output = workdir / "predictions.parquet"
+    run.main(["--config", str(project_config("inference.yaml", workdir, data_uri=str(path), output_uri=str(output)))])
+    written = pd.read_parquet(output)
+    assert written["row"].tolist() == [1, 2, 3]
+    assert written["status"].tolist() == ["ok", "empty text", "empty text"]
+    assert written["probability"].isna().tolist() == [False, True, True]
+
+
+def test_bento_is_self_contained(service: str) -> None:
+    deployer = Client().active_stack.model_deployer
+    (deployed,) = deployer.find_model_server(pipeline_name="deployment", pipeline_step_name="deploy")
+    bento = bentoml.bentos.get(deployed.config.bento_tag)
+    source = Path(bento.path) / "src"
+    assert (source / "review_classifier" / "nltk_data" / "corpora" / "stopwords" / "english").is_file()
+    assert (source / "serving" / "service.py").is_file()
+    pinned_model = (source / "serving" / "model_tag.txt").read_text()
+    assert [str(m.tag) for m in bento.info.all_models] == [pinned_model]
+    stored = bentoml.models.get(pinned_model)
+    assert sorted(p.name for p in Path(stored.path).iterdir() if p.suffix in {".keras", ".json"}) == [
+        "model.keras", "vocabulary.json"
+    ]
+    requirements = (Path(bento.path) / "env" / "python" / "requirements.txt").read_text().split()
+    assert "tensorflow-cpu==2.21.0" in requirements and all("==" in r for r in requirements)
+    assert bento.info.labels["zenml_model"] == MODEL
+
+
+def test_only_a_production_version_is_deployed(trained, workdir: Path) -> None:
+    _, worse_run = trained
+    number = worse_run.model_version.number
+    with pytest.raises(RuntimeError, match=f"version {number} is not staged, not production"):
+        run.main(["--config", str(project_config("deploy.yaml", workdir, version=number, port=free_port()))])
+
+
+def test_stop_command_stops_the_service(service: str) -> None:
+    assert stop.main() == 0
+    with pytest.raises(OSError):
+        healthy(service)
+    deployer = Client().active_stack.model_deployer
+    assert deployer.find_model_server(pipeline_name="deployment", pipeline_step_name="deploy") == []
