@@ -27,8 +27,8 @@ info_app = FastAPI(title="review classifier metadata")
 @bentoml.asgi_app(info_app, path="/info")
 @bentoml.service(
     name="review_classifier",
-    workers=1,
-    threads=4,
+    workers=2,
+    threads=2,
     traffic={"timeout": 30, "max_concurrency": 128},
 )
 class ReviewClassifierService:

@@ -1,0 +1,130 @@
+"""Throughput and latency of the HTTP service, loaded from a separate client process.
+
+Builds a Bento from the current `production` version of `review_classifier` (run
+`make run` first), serves it on a free loopback port, and drives it with a client
+process: single-text requests at concurrency 1, 8 and 32, and 64-text batches.
+Side by side, the naive baseline: Keras `model.predict` called once per text, no
+server, no batching. Every run is bounded in time. Last line: JSON of all figures.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+TEXT = "Love this dress, the fabric is soft and it fits perfectly"
+SECONDS = 10.0
+
+
+def client(port: int, concurrency: int, texts: int, seconds: float) -> dict:
+    """Runs in its own process: closed-loop load with keep-alive connections."""
+    body = json.dumps({"texts": [TEXT] * texts})
+    latencies, errors, stop_at = [], [0], time.monotonic() + seconds
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/predict", body, {"content-type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    raise RuntimeError(response.status)
+                latencies.append(time.perf_counter() - started)
+            except Exception:  # counted, never hidden: any error fails the targets
+                errors[0] += 1
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+    pick = lambda q: round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1)  # noqa: E731
+    return {
+        "concurrency": concurrency, "texts_per_request": texts, "requests": len(latencies), "errors": errors[0],
+        "requests_per_s": round(len(latencies) / seconds, 1), "texts_per_s": round(len(latencies) * texts / seconds),
+        "p50_ms": pick(0.50), "p99_ms": pick(0.99),
+    }
+
+
+def load_from_another_process(port: int, concurrency: int, texts: int) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--client", str(port), str(concurrency), str(texts), str(SECONDS)],
+        capture_output=True, text=True, timeout=SECONDS + 60, check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def naive_baseline(model, vocabulary, seconds: float = 5.0) -> dict:
+    """`model.predict` per text, in process: what serving without any care would cost."""
+    from review_classifier.text import TextNormalizer
+
+    normalizer, count, stop_at = TextNormalizer(vocabulary.normalization), 0, time.monotonic() + seconds
+    while time.monotonic() < stop_at:
+        model.predict(vocabulary.encode([normalizer.normalize(TEXT)]), verbose=0)
+        count += 1
+    return {"naive_model_predict_per_text_per_s": round(count / seconds, 1)}
+
+
+def main() -> None:
+    os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
+    from zenml.client import Client
+    from zenml.enums import ModelStages
+
+    import review_classifier.model  # noqa: F401  (custom layers, for loading)
+    from pipelines.training import MODEL_NAME
+    from serving.bento import build_bento, save_model
+    from serving.process import free_port, serve_bento, stop, wait_until_ready
+
+    version = Client().get_model_version(MODEL_NAME, ModelStages.PRODUCTION)
+    model, vocabulary = version.get_artifact("model").load(), version.get_artifact("vocabulary").load()
+    bento = build_bento(
+        save_model(model, vocabulary, zenml_model=MODEL_NAME, zenml_version=str(version.number), metrics={}),
+        {"zenml_model_version": str(version.number), "purpose": "benchmark"},
+    )
+    port = free_port()
+    with tempfile.TemporaryDirectory() as scratch:
+        server = serve_bento(bento, port, Path(scratch) / "serve.log")
+        try:
+            wait_until_ready(f"http://127.0.0.1:{port}", 300, server)
+            load_from_another_process(port, 8, 1)  # warm-up
+            runs = [load_from_another_process(port, c, 1) for c in (1, 8, 32)]
+            runs.append(load_from_another_process(port, 4, 64))
+        finally:
+            stop(server)
+    for run in runs:
+        print(f"concurrency {run['concurrency']:>2} x {run['texts_per_request']:>2} text(s): "
+              f"{run['requests_per_s']:>7} req/s, {run['texts_per_s']:>6} texts/s, "
+              f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, {run['errors']} errors")
+    baseline = naive_baseline(model, vocabulary)
+    single8 = runs[1]
+    print(f"naive baseline (model.predict per text, no server): {baseline['naive_model_predict_per_text_per_s']} texts/s")
+    print(json.dumps({
+        "model_version": str(version.number),
+        "single_c1_rps": runs[0]["requests_per_s"], "single_c8_rps": single8["requests_per_s"],
+        "single_c8_p50_ms": single8["p50_ms"], "single_c8_p99_ms": single8["p99_ms"],
+        "single_c32_rps": runs[2]["requests_per_s"], "single_c32_p99_ms": runs[2]["p99_ms"],
+        "batch64_texts_per_s": runs[3]["texts_per_s"], "batch64_p99_ms": runs[3]["p99_ms"],
+        "errors": sum(r["errors"] for r in runs), **baseline,
+        "speedup_vs_naive_c8": round(single8["requests_per_s"] / baseline["naive_model_predict_per_text_per_s"], 1),
+    }))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--client"]:
+        port, concurrency, texts, seconds = sys.argv[2:6]
+        print(json.dumps(client(int(port), int(concurrency), int(texts), float(seconds))))
+    else:
+        main()
