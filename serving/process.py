@@ -23,14 +23,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_ready(url: str, timeout: float, process: Optional[subprocess.Popen] = None) -> None:
-    """Poll ``/readyz`` (short per-request timeouts: the socket accepts before the model is loaded)."""
+def wait_until_ready(
+    url: str, timeout: float, process: Optional[subprocess.Popen] = None, path: str = "/readyz"
+) -> None:
+    """Poll ``url + path`` (short per-request timeouts: the socket accepts before the model is loaded)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"service at {url} exited with code {process.returncode} before becoming ready")
         try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
+            with urllib.request.urlopen(url + path, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
