@@ -23,14 +23,16 @@ class QualityGateError(RuntimeError):
     """The new model is below a minimum set in the run config."""
 
 
-@step
+# Never cached: it records the metrics on *this run's* model version, even when
+# training itself was a cache hit.
+@step(enable_cache=False)
 def evaluate(
-    model: keras.Model, vocabulary: Vocabulary, test_set: pd.DataFrame
+    model: keras.Model, vocabulary: Vocabulary, test_set: pd.DataFrame, training_summary: Dict[str, Any]
 ) -> Tuple[
     Annotated[Dict[str, Any], ArtifactConfig(name="test_metrics", tags=["metrics"])],
     Annotated[HTMLString, ArtifactConfig(name="evaluation_report", tags=["report"])],
 ]:
-    """Score the raw test texts through the serving code path and log the metrics on the model version."""
+    """Score the raw test texts through the serving code path; record metrics and training on the model version."""
     probabilities = ReviewClassifier(model, vocabulary).predict_proba(test_set[TEXT].tolist())
     labels = test_set[LABEL].to_numpy()
     metrics = classification_metrics(labels, probabilities)
@@ -38,7 +40,7 @@ def evaluate(
         "Test: accuracy %.4f, ROC-AUC %.4f, PR-AUC %.4f (majority baseline %.4f)",
         metrics["accuracy"], metrics["roc_auc"], metrics["pr_auc"], metrics["majority_baseline_accuracy"],
     )
-    log_metadata(metadata={"test_metrics": metrics}, infer_model=True)
+    log_metadata(metadata={"test_metrics": metrics, "training": training_summary}, infer_model=True)
     context = get_step_context()
     title = f"{context.model.name} version {context.model.version}: test evaluation"
     return metrics, HTMLString(evaluation_html(metrics, roc_points(labels, probabilities), title))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, List
+from typing import Annotated, Any, Dict, List, Tuple
 
 import keras
 import pandas as pd
-from zenml import ArtifactConfig, log_metadata, step
+from zenml import ArtifactConfig, step
 from zenml.enums import ArtifactType
 
 from review_classifier.dataset import LABEL
@@ -22,15 +22,18 @@ logger = logging.getLogger(__name__)
 
 # The tensorflow integration is not "installed" in ZenML's eyes next to TF 2.21,
 # so its Keras materializer is named here; otherwise the model would be pickled.
-@step(output_materializers=KerasMaterializer)
+@step(output_materializers={"model": KerasMaterializer})
 def train(
     train_set: pd.DataFrame,
     validation_set: pd.DataFrame,
     vocabulary: Vocabulary,
     candidates: List[ModelSettings] = [ModelSettings()],  # noqa: B006 (pydantic-validated, never mutated)
     seed: int = 0,
-) -> Annotated[keras.Model, ArtifactConfig(name="model", artifact_type=ArtifactType.MODEL, tags=["model"])]:
-    """Train every candidate with early stopping on validation and keep the best."""
+) -> Tuple[
+    Annotated[keras.Model, ArtifactConfig(name="model", artifact_type=ArtifactType.MODEL, tags=["model"])],
+    Annotated[Dict[str, Any], ArtifactConfig(name="training_summary", tags=["metrics"])],
+]:
+    """Train every candidate with early stopping on validation; the best model and the sweep's summary."""
     best, trained = sweep(
         candidates,
         vocabulary.encode(train_set[TOKENS]),
@@ -42,21 +45,16 @@ def train(
     )
     chosen = trained.index(best) + 1
     logger.info("Chose candidate %d/%d (validation ROC-AUC %.4f)", chosen, len(trained), best.validation_roc_auc)
-    log_metadata(
-        metadata={
-            "training": {
-                "chosen_candidate": chosen,
-                "settings": best.settings.model_dump(),
-                "validation_roc_auc": best.validation_roc_auc,
-                "epochs_trained": best.epochs_trained,
-                "seed": seed,
-                "sweep": [
-                    {"settings": c.settings.model_dump(), "validation_roc_auc": c.validation_roc_auc,
-                     "epochs_trained": c.epochs_trained}
-                    for c in trained
-                ],
-            }
-        },
-        infer_model=True,
-    )
-    return best.model
+    summary = {
+        "chosen_candidate": chosen,
+        "settings": best.settings.model_dump(),
+        "validation_roc_auc": best.validation_roc_auc,
+        "epochs_trained": best.epochs_trained,
+        "seed": seed,
+        "sweep": [
+            {"settings": c.settings.model_dump(), "validation_roc_auc": c.validation_roc_auc,
+             "epochs_trained": c.epochs_trained}
+            for c in trained
+        ],
+    }
+    return best.model, summary

@@ -76,6 +76,10 @@ def test_second_run_reuses_the_cached_corpus(first_run, workdir: Path, sample_cs
     second = run_training(write_config(workdir, str(sample_csv), quality_minimums={}))
     assert second.steps["ingest"].status == ExecutionStatus.COMPLETED  # always re-reads the file
     assert second.steps["preprocess"].status == ExecutionStatus.CACHED
+    assert second.steps["train"].status == ExecutionStatus.CACHED
+    # A cached training still leaves its metrics on the new model version.
+    assert second.model_version.id != first_run.model_version.id
+    assert set(second.model_version.run_metadata) >= {"test_metrics", "training", "promotion"}
 
 
 def test_changed_data_or_settings_recompute_the_corpus(first_run, workdir: Path, sample_reviews) -> None:
