@@ -67,9 +67,9 @@ test: $(REMOTE)
 
 ## Quality, speed and run-time figures; each script's last line is JSON.
 bench: $(STAMP) .zen
-	$(PY) benchmarks/preprocessing_speed.py
-	$(PY) benchmarks/training_quality.py
-	$(PY) benchmarks/serving.py
+	PYTHONPATH=$(CURDIR) $(PY) benchmarks/preprocessing_speed.py
+	PYTHONPATH=$(CURDIR) $(PY) benchmarks/training_quality.py
+	PYTHONPATH=$(CURDIR) $(PY) benchmarks/serving.py
 
 ## Re-resolve the pins. The remote lock is resolved first and constrains the base
 ## one, so a venv with both has exactly the versions each promises.

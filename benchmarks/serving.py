@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 TEXT = "Love this dress, the fabric is soft and it fits perfectly"
 SECONDS = 10.0
 

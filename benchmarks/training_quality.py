@@ -24,7 +24,6 @@ os.environ.update(
         "ZENML_ANALYTICS_OPT_IN": "false",
     }
 )
-sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 
 from zenml.client import Client  # noqa: E402
