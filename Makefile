@@ -69,7 +69,7 @@ test: $(REMOTE)
 bench: $(STAMP) .zen
 	PYTHONPATH=$(CURDIR) $(PY) benchmarks/preprocessing_speed.py
 	PYTHONPATH=$(CURDIR) $(PY) benchmarks/training_quality.py
-	PYTHONPATH=$(CURDIR) $(PY) benchmarks/serving.py
+	PYTHONPATH=$(CURDIR) $(PY) benchmarks/serving_throughput.py
 
 ## Re-resolve the pins. The remote lock is resolved first and constrains the base
 ## one, so a venv with both has exactly the versions each promises.
