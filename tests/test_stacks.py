@@ -38,7 +38,7 @@ STACK_ENV = {
 STEPS = ["ingest", "preprocess", "split", "tokenize", "train", "evaluate", "quality_gate", "promote"]
 
 
-def test_missing_variables_are_named(monkeypatch) -> None:
+def test_missing_variables_are_named() -> None:
     definition, missing = load_definition(PROJECT_ROOT / "stacks" / "vertex.yaml", {"GCP_PROJECT": "p"})
     assert missing == ["ARTIFACT_REGISTRY_REPOSITORY", "GCP_REGION", "GCS_ARTIFACT_PATH", "VERTEX_SERVICE_ACCOUNT"]
     assert definition["components"]["orchestrator"]["configuration"]["project"] == "p"
