@@ -32,11 +32,9 @@ class ReviewClassifier:
         """Raw texts -> the fixed-length id matrix the model reads."""
         return self.vocabulary.encode(self.normalizer.normalize_many(texts))
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """P(positive class) for each raw text, float64."""
-        ids = self.encode(texts)
-        chunks = [self._predict(ids[start : start + batch_size]) for start in range(0, len(ids), batch_size)]
-        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float64)
+        return self._predict(self.encode(texts))
 
 
 def label_of(probability: float, threshold: float = 0.5) -> str:

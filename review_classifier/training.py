@@ -14,7 +14,7 @@ import keras
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from review_classifier.model import ModelSettings, build_model, predict_proba
+from review_classifier.model import ModelSettings, build_model, inference_function
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def fit(
         callbacks=[stop],
         verbose=verbose,
     )
-    probabilities = predict_proba(model, x_val)
+    probabilities = inference_function(model, x_val.shape[1])(x_val)
     return Candidate(
         settings=settings,
         model=model,
