@@ -26,7 +26,7 @@ class ReviewClassifier:
         self.model = model
         self.vocabulary = vocabulary
         self.normalizer = TextNormalizer(vocabulary.normalization)
-        self._predict = inference_function(model, vocabulary.sequence_length)
+        self._predict = inference_function(model)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Raw texts -> the fixed-length id matrix the model reads."""

@@ -96,27 +96,36 @@ def build_model(vocab_size: int, sequence_length: int, settings: ModelSettings) 
     return model
 
 
-def inference_function(
-    model: keras.Model, sequence_length: int, batch_size: int = 1024
-) -> Callable[[np.ndarray], np.ndarray]:
+def inference_function(model: keras.Model, batch_size: int = 1024) -> Callable[[np.ndarray], np.ndarray]:
     """``ids -> P(positive)`` (flat float64), compiled once as a TensorFlow graph.
 
     The one prediction path: validation during training, evaluation, batch
     inference and the HTTP service all use it. A single trace with a fixed
-    signature costs about 3.5 ms per call for one text, against 5 ms for
-    ``predict_on_batch`` and 70 ms for ``predict``, with identical outputs.
-    Large inputs go through in chunks of ``batch_size`` rows.
+    signature costs a few ms per call for one text, against 70 ms for
+    ``predict``. Large inputs go through in chunks of ``batch_size`` rows.
+
+    Each chunk is cut to the length of its longest text plus one padding
+    column: the masked LSTM then runs only the steps that matter (about 3x
+    faster for a typical single review), while the wide part still sees the
+    padding id it was trained with, so probabilities do not change.
     """
     import tensorflow as tf
 
     graph = tf.function(
         lambda ids: model(ids, training=False),
-        input_signature=[tf.TensorSpec([None, sequence_length], tf.int32)],
+        input_signature=[tf.TensorSpec([None, None], tf.int32)],
         reduce_retracing=True,
     )
+
     def predict(ids: np.ndarray) -> np.ndarray:
-        chunks = [np.asarray(graph(ids[i : i + batch_size]), dtype=np.float64).ravel()
+        chunks = [np.asarray(graph(_trim_padding(ids[i : i + batch_size])), dtype=np.float64).ravel()
                   for i in range(0, len(ids), batch_size)]
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float64)
 
     return predict
+
+
+def _trim_padding(ids: np.ndarray) -> np.ndarray:
+    """Drops the all-padding columns after the first one (two columns at least, for bigrams)."""
+    used = np.flatnonzero((ids != PAD_ID).any(axis=0))
+    return ids[:, : max(2, int(used[-1]) + 2 if len(used) else 2)]

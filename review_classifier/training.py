@@ -56,7 +56,7 @@ def fit(
         callbacks=[stop],
         verbose=verbose,
     )
-    probabilities = inference_function(model, x_val.shape[1])(x_val)
+    probabilities = inference_function(model)(x_val)
     return Candidate(
         settings=settings,
         model=model,

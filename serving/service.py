@@ -6,6 +6,7 @@ encoded exactly as in training.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import List
@@ -28,7 +29,7 @@ info_app = FastAPI(title="review classifier metadata")
 @bentoml.service(
     name="review_classifier",
     workers=2,
-    threads=2,
+    threads=1,
     traffic={"timeout": 30, "max_concurrency": 128},
 )
 class ReviewClassifierService:
@@ -39,6 +40,12 @@ class ReviewClassifierService:
     def __init__(self) -> None:
         # Heavy imports here: only the worker process needs TensorFlow.
         import keras
+        import tensorflow as tf
+
+        # One request is a few ms of small ops: TensorFlow's own thread pools would only
+        # make the workers fight over the same cores, which shows up as tail latency.
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
 
         from review_classifier import model as _custom_layers  # noqa: F401  (registers them for loading)
         from review_classifier.inference import ReviewClassifier
@@ -55,6 +62,9 @@ class ReviewClassifierService:
             metrics=dict(stored.info.metadata.get("test_metrics", {})),
         )
         self.classifier.predict_proba(["warm up"])
+        # TensorFlow and Keras leave a very large heap of long-lived objects: freezing it
+        # keeps Python's full garbage collections from walking it in the middle of requests.
+        gc.freeze()
         self.ready = True
 
     def __is_ready__(self) -> bool:

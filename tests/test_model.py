@@ -7,8 +7,9 @@ import pytest
 from review_classifier.model import HashedBigrams, ModelSettings, build_model, inference_function
 from review_classifier.training import sweep
 
+
 def predict_proba(model, x):
-    return inference_function(model, x.shape[1])(x)
+    return inference_function(model)(x)
 
 
 TINY = ModelSettings(embedding_dim=8, recurrent_units=4, dense_units=4, bigram_buckets=64, epochs=2, batch_size=16)
@@ -28,6 +29,19 @@ def test_hashed_bigrams_ignore_padding() -> None:
     out = np.asarray(HashedBigrams(100)(ids))
     assert out.shape == (1, 3)
     assert out[0, 0] == (5 * 7919 + 7) % 100 + 1 and out[0, 1:].tolist() == [0, 0]
+
+
+def test_inference_cuts_padding_without_changing_any_probability() -> None:
+    """Rows of 0..12 tokens in 16 columns: predicted alone or together, as the full-width model says."""
+    rng = np.random.default_rng(1)
+    x = np.zeros((13, 16), dtype="int32")
+    for length in range(13):
+        x[length, :length] = rng.integers(1, 20, size=length)
+    model = build_model(vocab_size=20, sequence_length=16, settings=TINY)
+    full_width = np.asarray(model(x, training=False), dtype=np.float64).ravel()
+    predict = inference_function(model, batch_size=5)
+    np.testing.assert_allclose(predict(x), full_width, atol=1e-6)
+    np.testing.assert_allclose([predict(row[None])[0] for row in x], full_width, atol=1e-6)
 
 
 @pytest.mark.parametrize("settings", [TINY, TINY.model_copy(update={"recurrent_units": 0, "bigram_buckets": 0})])
