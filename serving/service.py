@@ -28,7 +28,7 @@ info_app = FastAPI(title="review classifier metadata")
 @bentoml.asgi_app(info_app, path="/info")
 @bentoml.service(
     name="review_classifier",
-    workers=2,
+    workers="cpu_count",  # one per core the container is given (cgroup-aware): 2 here
     threads=1,
     traffic={"timeout": 30, "max_concurrency": 128},
 )

@@ -73,7 +73,6 @@ def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDepl
         apis=["predict"],
         host="127.0.0.1",
         port=port,
-        workers=1,
         working_dir=".",
         pipeline_name=context.pipeline.name,
         pipeline_step_name=context.step_run.name,
