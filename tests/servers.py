@@ -7,11 +7,27 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Dict, Iterator, Tuple
+
+import pandas as pd
 
 from serving.process import free_port, wait_until_ready
 
 PASSWORD = "review-classifier-tests"
+
+
+def client_workspace(directory: Path, reviews: pd.DataFrame) -> Tuple[Path, Dict[str, str]]:
+    """A ZenML client of its own for a subprocess: the reviews as a CSV, and the environment
+    that gives it a fresh global config and repository, apart from the test session's."""
+    sample = directory / "sample.csv"
+    reviews.to_csv(sample, index=False)
+    (directory / "repository").mkdir()
+    env = {
+        **os.environ,
+        "ZENML_CONFIG_PATH": str(directory / "config"),
+        "ZENML_REPOSITORY_PATH": str(directory / "repository"),
+    }
+    return sample, env
 
 
 @contextmanager

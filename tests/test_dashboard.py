@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import urllib.request
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.pipeline_helpers import write_config
+from tests.servers import client_workspace
 from serving.process import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -28,15 +28,8 @@ def get(url: str):
 def dashboard(tmp_path_factory, sample_reviews):
     """`zenml login --local` in a throw-away config, then one small training run through it."""
     base = tmp_path_factory.mktemp("dashboard")
-    sample = base / "sample.csv"
-    sample_reviews.to_csv(sample, index=False)
-    (base / "repository").mkdir()
-    env = {
-        **os.environ,
-        "ZENML_CONFIG_PATH": str(base / "config"),
-        "ZENML_REPOSITORY_PATH": str(base / "repository"),
-        "ZENML_AUTO_OPEN_DASHBOARD": "false",
-    }
+    sample, env = client_workspace(base, sample_reviews)
+    env["ZENML_AUTO_OPEN_DASHBOARD"] = "false"
     port = free_port()
     # The same command as `make dashboard`; the daemon runs from a scratch directory.
     subprocess.run([ZENML_CLI, "login", "--local", "--port", str(port)], env=env, cwd=base,

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from stacks.register import load_definition, main as register_main
-from tests.servers import PASSWORD, zenml_server
+from tests.servers import PASSWORD, client_workspace, zenml_server
 
 pytest.importorskip("kfp", reason="remote extra not installed (make install-remote)")
 
@@ -65,22 +65,17 @@ def test_remote_stacks_are_refused_on_a_local_store(monkeypatch, capsys) -> None
 def stack_flow(tmp_path_factory, sample_reviews):
     """Run tests/remote/stack_flow.py against a fresh ZenML server; its JSON result."""
     base = tmp_path_factory.mktemp("stacks")
-    sample = base / "sample.csv"
-    sample_reviews.to_csv(sample, index=False)
-    (base / "repository").mkdir()
+    sample, env = client_workspace(base, sample_reviews)
     with zenml_server(base / "server") as url:
-        env = {
-            **os.environ,
+        env.update({
             **STACK_ENV,
-            "ZENML_CONFIG_PATH": str(base / "client"),
-            "ZENML_REPOSITORY_PATH": str(base / "repository"),
             "ZENML_DISABLE_PIPELINE_LOGS_STORAGE": "true",
             "SERVER_URL": url,
             "SERVER_PASSWORD": PASSWORD,
             "OUT_DIR": str(base),
             "SAMPLE_CSV": str(sample),
             "TEST_IMAGE": TEST_IMAGE,
-        }
+        })
         done = subprocess.run(
             [sys.executable, str(PROJECT_ROOT / "tests" / "remote" / "stack_flow.py")],
             env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
