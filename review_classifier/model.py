@@ -100,8 +100,8 @@ def inference_function(model: keras.Model, batch_size: int = 1024) -> Callable[[
     """``ids -> P(positive)`` (flat float64), compiled once as a TensorFlow graph.
 
     The one prediction path: validation during training, evaluation, batch
-    inference and the HTTP service all use it. A single trace with a fixed
-    signature costs a few ms per call for one text, against 70 ms for
+    inference and the HTTP service all use it. One trace, for any batch size
+    and width, costs a few ms per call for one text, against 70 ms for
     ``predict``. Large inputs go through in chunks of ``batch_size`` rows.
 
     Each chunk is cut to the length of its longest text plus one padding
@@ -128,4 +128,4 @@ def inference_function(model: keras.Model, batch_size: int = 1024) -> Callable[[
 def _trim_padding(ids: np.ndarray) -> np.ndarray:
     """Drops the all-padding columns after the first one (two columns at least, for bigrams)."""
     used = np.flatnonzero((ids != PAD_ID).any(axis=0))
-    return ids[:, : max(2, int(used[-1]) + 2 if len(used) else 2)]
+    return ids[:, : int(used[-1]) + 2 if len(used) else 2]
