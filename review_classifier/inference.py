@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from review_classifier.dataset import TEXT
-from review_classifier.metrics import CLASS_NAMES
+from review_classifier.metrics import labels_of
 from review_classifier.model import inference_function
 from review_classifier.text import TextNormalizer
 from review_classifier.vocabulary import Vocabulary
@@ -37,11 +37,6 @@ class ReviewClassifier:
         return self._predict(self.encode(texts))
 
 
-def label_of(probability: float, threshold: float = 0.5) -> str:
-    """The class name a probability stands for (the evaluation uses the same threshold)."""
-    return CLASS_NAMES[int(probability >= threshold)]
-
-
 def predict_table(
     classifier: ReviewClassifier, texts: pd.DataFrame, model_version: str, threshold: float = 0.5
 ) -> pd.DataFrame:
@@ -54,7 +49,7 @@ def predict_table(
             "row": texts.index + 1,
             TEXT: texts[TEXT],
             "probability": probabilities,
-            "label": [label_of(p, threshold) if ok else None for p, ok in zip(probabilities, has_text)],
+            "label": [label if ok else None for label, ok in zip(labels_of(probabilities, threshold), has_text)],
             "status": np.where(has_text, "ok", "empty text"),
             "model_version": model_version,
         },

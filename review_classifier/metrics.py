@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, List, Sequence
 
 import numpy as np
 from sklearn.metrics import (
@@ -17,6 +17,16 @@ from sklearn.metrics import (
 CLASS_NAMES = ("negative", "positive")
 
 
+def predicted_classes(probabilities: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """0/1 per probability: the one decision rule evaluation, batch inference and serving share."""
+    return (np.asarray(probabilities) >= threshold).astype(int)
+
+
+def labels_of(probabilities: np.ndarray, threshold: float = 0.5) -> List[str]:
+    """The class name each probability stands for."""
+    return [CLASS_NAMES[c] for c in predicted_classes(probabilities, threshold)]
+
+
 def classification_metrics(
     labels: np.ndarray, probabilities: np.ndarray, *, threshold: float = 0.5
 ) -> Dict[str, Any]:
@@ -26,7 +36,7 @@ def classification_metrics(
     frequent class: on imbalanced reviews it is what "accuracy" must beat.
     """
     labels = np.asarray(labels).astype(int)
-    predicted = (np.asarray(probabilities) >= threshold).astype(int)
+    predicted = predicted_classes(probabilities, threshold)
     report = classification_report(
         labels, predicted, labels=[0, 1], target_names=list(CLASS_NAMES), output_dict=True, zero_division=0
     )

@@ -76,13 +76,21 @@ class NormalizationSettings(BaseModel):
 
 
 class _WordCache(dict):
-    """Maps a raw word to its normalized form; computes it on first sight only."""
+    """Maps a raw word to its normalized form; computes it on first sight only.
 
-    def __init__(self, normalize_word: Callable[[str], str]) -> None:
+    A long-running service sees an endless stream of new words (typos, junk),
+    so the cache starts over once it holds ``max_size`` words: far more than a
+    corpus's vocabulary, so training never notices.
+    """
+
+    def __init__(self, normalize_word: Callable[[str], str], max_size: int = 500_000) -> None:
         super().__init__()
         self._normalize_word = normalize_word
+        self._max_size = max_size
 
     def __missing__(self, word: str) -> str:
+        if len(self) >= self._max_size:
+            self.clear()
         result = self[word] = self._normalize_word(word)
         return result
 
@@ -115,10 +123,6 @@ class TextNormalizer:
         """One text as a space-separated string of tokens (the corpus format)."""
         words = text.lower().translate(_SEPARATORS).split()
         return " ".join(filter(None, map(self._cache.__getitem__, words)))
-
-    def tokens(self, text: str) -> List[str]:
-        """The normalized tokens of one text, in order."""
-        return self.normalize(text).split()
 
     def normalize_many(self, texts: Iterable[str]) -> List[str]:
         """Normalize a batch; the word cache is shared across the whole batch."""

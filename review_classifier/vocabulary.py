@@ -27,7 +27,6 @@ class VocabularySettings(BaseModel):
     max_size: int = Field(20000, ge=3, description="Ids in total, padding and OOV included.")
     sequence_length: int = Field(64, gt=0, description="Tokens kept per text (the first ones).")
     min_count: int = Field(1, ge=1, description="Rarer tokens map to the OOV id.")
-    oov_token: str = "[UNK]"
 
 
 class Vocabulary(BaseModel):
@@ -41,7 +40,6 @@ class Vocabulary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     normalization: NormalizationSettings = NormalizationSettings()
-    oov_token: str = "[UNK]"
     sequence_length: int = Field(gt=0, description="Length every encoded text is padded/cut to.")
     tokens: List[str] = Field(description="Known tokens, most frequent first; id = index + 2.")
 
@@ -61,7 +59,6 @@ class Vocabulary(BaseModel):
         ranked = sorted((t for t, c in counts.items() if c >= settings.min_count), key=lambda t: (-counts[t], t))
         return cls(
             normalization=normalization,
-            oov_token=settings.oov_token,
             sequence_length=settings.sequence_length,
             tokens=ranked[: settings.max_size - 2],
         )

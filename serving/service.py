@@ -15,6 +15,7 @@ import bentoml
 from fastapi import FastAPI
 
 from review_classifier.api import ModelInfo, Prediction, Texts
+from review_classifier.metrics import labels_of
 
 #: The BentoML model to serve: $REVIEW_CLASSIFIER_MODEL, else the tag a Bento build pinned, else latest.
 _PINNED = Path(__file__).with_name("model_tag.txt")
@@ -33,7 +34,7 @@ info_app = FastAPI(title="review classifier metadata")
     traffic={"timeout": 30, "max_concurrency": 128},
 )
 class ReviewClassifierService:
-    """Serves one model version; readiness turns true once it is loaded and warmed up."""
+    """Serves one model version. BentoML answers ``/readyz`` only once ``__init__`` (load and warm-up) is done."""
 
     bento_model = bentoml.models.BentoModel(MODEL_TAG)
 
@@ -47,8 +48,7 @@ class ReviewClassifierService:
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
 
-        from review_classifier import model as _custom_layers  # noqa: F401  (registers them for loading)
-        from review_classifier.inference import ReviewClassifier
+        from review_classifier.inference import ReviewClassifier  # also registers the custom layers
         from review_classifier.vocabulary import Vocabulary
 
         stored = self.bento_model
@@ -65,19 +65,16 @@ class ReviewClassifierService:
         # TensorFlow and Keras leave a very large heap of long-lived objects: freezing it
         # keeps Python's full garbage collections from walking it in the middle of requests.
         gc.freeze()
-        self.ready = True
-
-    def __is_ready__(self) -> bool:
-        return getattr(self, "ready", False)
 
     @bentoml.api(route="/predict")
     def predict(self, texts: Texts) -> List[Prediction]:
         """Label and P(positive) for each text, in order."""
-        from review_classifier.inference import label_of
-
         probabilities = self.classifier.predict_proba(texts)
         version = self.info.model_version
-        return [Prediction(label=label_of(p), probability=float(p), model_version=version) for p in probabilities]
+        return [
+            Prediction(label=label, probability=float(p), model_version=version)
+            for label, p in zip(labels_of(probabilities), probabilities)
+        ]
 
     @info_app.get("/metadata")
     def metadata(self) -> ModelInfo:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from review_classifier.metrics import classification_metrics, roc_points, unmet_thresholds
+from review_classifier.metrics import classification_metrics, labels_of, roc_points, unmet_thresholds
 from review_classifier.promotion import decide_promotion
 
 LABELS = np.array([1, 1, 1, 1, 0, 0])
@@ -22,16 +22,22 @@ def test_metrics_by_hand() -> None:
     assert m["roc_auc"] == pytest.approx(7 / 8)
     assert m["majority_class"] == "positive"
     assert m["majority_baseline_accuracy"] == pytest.approx(4 / 6)
-    assert 0 < m["pr_auc"] <= 1
+    # positives at ranks 1, 2, 3 and 5: average precision (1 + 1 + 1 + 4/5) / 4
+    assert m["pr_auc"] == pytest.approx(0.95)
 
 
 def test_threshold_moves_predictions() -> None:
     assert classification_metrics(LABELS, PROBS, threshold=0.65)["confusion_matrix"] == [[2, 0], [1, 3]]
 
 
-def test_roc_points_span_the_unit_square() -> None:
-    points = roc_points(LABELS, PROBS)
-    assert points["fpr"][0] == 0 and points["fpr"][-1] == 1 and points["tpr"][-1] == 1
+def test_labels_follow_the_threshold_inclusively() -> None:
+    assert labels_of([0.5, 0.49, 0.9], threshold=0.5) == ["positive", "negative", "positive"]
+    assert labels_of([0.5, 0.9], threshold=0.95) == ["negative", "negative"]
+
+
+def test_roc_points_by_hand() -> None:
+    # thresholds 0.9, 0.8 (collinear, dropped), 0.7, 0.6, 0.3, 0.1
+    assert roc_points(LABELS, PROBS) == {"fpr": [0, 0, 0, 0.5, 0.5, 1], "tpr": [0, 0.25, 0.75, 0.75, 1, 1]}
 
 
 def test_quality_gate_lists_every_unmet_minimum() -> None:
