@@ -41,10 +41,8 @@ run: $(STAMP) .zen
 	$(PY) run.py --config $(CONFIG)
 
 ## Deploy the production model as a local HTTP service (http://127.0.0.1:3000) / stop it.
-serve: $(STAMP) .zen
-	$(PY) -m stacks.register local
-	$(ZENML) stack set local
-	$(PY) run.py --config configs/deploy.yaml
+serve:
+	$(MAKE) run CONFIG=configs/deploy.yaml
 
 stop-serve: $(STAMP)
 	$(PY) -m serving.stop
@@ -66,10 +64,11 @@ test: $(REMOTE)
 	$(PY) -m pytest
 
 ## Quality, speed and run-time figures; each script's last line is JSON.
+bench: export PYTHONPATH := $(CURDIR)
 bench: $(STAMP) .zen
-	PYTHONPATH=$(CURDIR) $(PY) benchmarks/preprocessing_speed.py
-	PYTHONPATH=$(CURDIR) $(PY) benchmarks/training_quality.py
-	PYTHONPATH=$(CURDIR) $(PY) benchmarks/serving_throughput.py
+	$(PY) benchmarks/preprocessing_speed.py
+	$(PY) benchmarks/training_quality.py
+	$(PY) benchmarks/serving_throughput.py
 
 ## Re-resolve the pins. The remote lock is resolved first and constrains the base
 ## one, so a venv with both has exactly the versions each promises.

@@ -18,19 +18,20 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
 TEXT = "Love this dress, the fabric is soft and it fits perfectly"
 SECONDS = 10.0
 
 
-def client(port: int, concurrency: int, texts: int, seconds: float) -> dict:
+def client(url: str, concurrency: int, texts: int, seconds: float) -> dict:
     """Runs in its own process: closed-loop load with keep-alive connections."""
+    address = urlsplit(url)
     body = json.dumps({"texts": [TEXT] * texts})
     latencies, errors, stop_at = [], [0], time.monotonic() + seconds
 
     def worker() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             try:
@@ -42,7 +43,7 @@ def client(port: int, concurrency: int, texts: int, seconds: float) -> dict:
                 latencies.append(time.perf_counter() - started)
             except Exception:  # counted, never hidden: any error fails the targets
                 errors[0] += 1
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for thread in threads:
@@ -58,56 +59,48 @@ def client(port: int, concurrency: int, texts: int, seconds: float) -> dict:
     }
 
 
-def load_from_another_process(port: int, concurrency: int, texts: int) -> dict:
+def load_from_another_process(url: str, concurrency: int, texts: int) -> dict:
     done = subprocess.run(
-        [sys.executable, __file__, "--client", str(port), str(concurrency), str(texts), str(SECONDS)],
+        [sys.executable, __file__, "--client", url, str(concurrency), str(texts), str(SECONDS)],
         capture_output=True, text=True, timeout=SECONDS + 60, check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def naive_baseline(model, vocabulary, seconds: float = 5.0) -> dict:
+def naive_baseline(classifier, seconds: float = 5.0) -> dict:
     """`model.predict` per text, in process: what serving without any care would cost."""
-    from review_classifier.text import TextNormalizer
-
-    normalizer, count, stop_at = TextNormalizer(vocabulary.normalization), 0, time.monotonic() + seconds
+    count, stop_at = 0, time.monotonic() + seconds
     while time.monotonic() < stop_at:
-        model.predict(vocabulary.encode([normalizer.normalize(TEXT)]), verbose=0)
+        classifier.model.predict(classifier.encode([TEXT]), verbose=0)
         count += 1
     return {"naive_model_predict_per_text_per_s": round(count / seconds, 1)}
 
 
 def main() -> None:
     os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
-    from zenml.client import Client
-    from zenml.enums import ModelStages
-
-    import review_classifier.model  # noqa: F401  (custom layers, for loading)
     from pipelines.training import MODEL_NAME
     from serving.bento import build_bento, save_model
-    from serving.process import free_port, serve_bento, stop, wait_until_ready
+    from serving.process import served
+    from steps.registry import load_classifier, production_version
 
-    version = Client().get_model_version(MODEL_NAME, ModelStages.PRODUCTION)
-    model, vocabulary = version.get_artifact("model").load(), version.get_artifact("vocabulary").load()
+    version = production_version(MODEL_NAME)
+    if version is None:
+        sys.exit(f"no production version of {MODEL_NAME}: run `make run` first")
+    classifier = load_classifier(version)
     bento = build_bento(
-        save_model(model, vocabulary, zenml_model=MODEL_NAME, zenml_version=str(version.number), metrics={}),
+        save_model(classifier.model, classifier.vocabulary, zenml_model=MODEL_NAME,
+                   zenml_version=str(version.number), metrics={}),
         {"zenml_model_version": str(version.number), "purpose": "benchmark"},
     )
-    port = free_port()
-    with tempfile.TemporaryDirectory() as scratch:
-        server = serve_bento(bento, port, Path(scratch) / "serve.log")
-        try:
-            wait_until_ready(f"http://127.0.0.1:{port}", 300, server)
-            load_from_another_process(port, 8, 1)  # warm-up
-            runs = [load_from_another_process(port, c, 1) for c in (1, 8, 32)]
-            runs.append(load_from_another_process(port, 4, 64))
-        finally:
-            stop(server)
+    with tempfile.TemporaryDirectory() as scratch, served(bento, Path(scratch) / "serve.log") as url:
+        load_from_another_process(url, 8, 1)  # warm-up
+        runs = [load_from_another_process(url, c, 1) for c in (1, 8, 32)]
+        runs.append(load_from_another_process(url, 4, 64))
     for run in runs:
         print(f"concurrency {run['concurrency']:>2} x {run['texts_per_request']:>2} text(s): "
               f"{run['requests_per_s']:>7} req/s, {run['texts_per_s']:>6} texts/s, "
               f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, {run['errors']} errors")
-    baseline = naive_baseline(model, vocabulary)
+    baseline = naive_baseline(classifier)
     single8 = runs[1]
     print(f"naive baseline (model.predict per text, no server): {baseline['naive_model_predict_per_text_per_s']} texts/s")
     print(json.dumps({
@@ -123,7 +116,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--client"]:
-        port, concurrency, texts, seconds = sys.argv[2:6]
-        print(json.dumps(client(int(port), int(concurrency), int(texts), float(seconds))))
+        url, concurrency, texts, seconds = sys.argv[2:6]
+        print(json.dumps(client(url, int(concurrency), int(texts), float(seconds))))
     else:
         main()

@@ -10,8 +10,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Iterator, List, Optional
 
 BENTOML = str(Path(sys.executable).parent / "bentoml")
 
@@ -46,13 +47,12 @@ def post_json(url: str, payload: Any, timeout: float = 30) -> Any:
         return json.loads(response.read())
 
 
-def serve_bento(bento_tag: str, port: int, log: Path, extra_env: Optional[dict] = None) -> subprocess.Popen:
+def serve_bento(bento_tag: str, port: int, log: Path) -> subprocess.Popen:
     """``bentoml serve TAG`` on 127.0.0.1:port in its own process group."""
     with log.open("w") as out:
         return subprocess.Popen(
             [BENTOML, "serve", bento_tag, "--host", "127.0.0.1", "--port", str(port)],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, **(extra_env or {})},
         )
 
 
@@ -68,12 +68,27 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
         pass
 
 
-def smoke_test(bento_tag: str, texts: List[str], log: Path, timeout: float = 300) -> list:
-    """Serve the Bento on a free port, wait for readiness, predict ``texts``, stop; the predictions."""
+@contextmanager
+def served(bento_tag: str, log: Path, timeout: float = 300) -> Iterator[str]:
+    """The Bento served on a free loopback port until the block ends; its URL once ready.
+
+    A service that never becomes ready raises with the end of its log, which
+    would otherwise go when ``log``'s scratch directory does.
+    """
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     process = serve_bento(bento_tag, port, log)
     try:
-        wait_until_ready(f"http://127.0.0.1:{port}", timeout, process)
-        return post_json(f"http://127.0.0.1:{port}/predict", {"texts": texts})
+        try:
+            wait_until_ready(url, timeout, process)
+        except (RuntimeError, TimeoutError) as error:
+            raise RuntimeError(f"{bento_tag}: {error}\n{log.read_text()[-3000:]}") from error
+        yield url
     finally:
         stop(process)
+
+
+def smoke_test(bento_tag: str, texts: List[str], log: Path, timeout: float = 300) -> list:
+    """Serve the Bento, predict ``texts``, stop; the predictions."""
+    with served(bento_tag, log, timeout) as url:
+        return post_json(url + "/predict", {"texts": texts})

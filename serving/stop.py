@@ -9,8 +9,6 @@ os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
 
 from zenml.client import Client  # noqa: E402
 
-from pipelines.training import MODEL_NAME  # noqa: E402
-
 
 def main() -> int:
     deployer = Client().active_stack.model_deployer
@@ -20,9 +18,9 @@ def main() -> int:
     services = deployer.find_model_server(pipeline_name="deployment", pipeline_step_name="deploy")
     for service in services:
         deployer.delete_model_server(service.uuid, timeout=60)
-        print(f"stopped and removed {MODEL_NAME} deployment {service.uuid} ({service.config.bento_tag})")
+        print(f"stopped and removed {service.config.model_name} deployment {service.uuid} ({service.config.bento_tag})")
     if not services:
-        print(f"no deployment of {MODEL_NAME}")
+        print("no deployment to stop")
     return 0
 
 

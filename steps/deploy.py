@@ -9,15 +9,15 @@ from typing import Annotated, cast
 
 from zenml import ArtifactConfig, get_step_context, log_metadata, step
 from zenml.client import Client
-from zenml.enums import ModelStages
 from zenml.integrations.bentoml.services.bentoml_local_deployment import (
     BentoMLLocalDeploymentConfig,
     BentoMLLocalDeploymentService,
 )
 
 from serving.bento import build_bento, save_model
-from serving.process import smoke_test, wait_until_ready
+from serving.process import smoke_test
 from serving.zenml_deployer import NewStyleBentoMLLocalDeploymentService, NewStyleBentoMLModelDeployer
+from steps.registry import require_production
 
 logger = logging.getLogger(__name__)
 SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]
@@ -27,11 +27,7 @@ SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]
 def bento_builder() -> Annotated[str, ArtifactConfig(name="bento", tags=["deployment"])]:
     """Package the pipeline's model version, which must be ``production``, as a Bento; its tag."""
     model = get_step_context().model
-    if model.stage != ModelStages.PRODUCTION:
-        raise RuntimeError(
-            f"{model.name} version {model.version} is {model.stage or 'not staged'}, not production; "
-            "only a production model is deployed"
-        )
+    require_production(model)
     metrics = model.run_metadata.get("test_metrics", {})
     model_tag = save_model(
         model.load_artifact("model"), model.load_artifact("vocabulary"),
@@ -42,8 +38,6 @@ def bento_builder() -> Annotated[str, ArtifactConfig(name="bento", tags=["deploy
         "zenml_model_version": str(model.version),
         "test_accuracy": f"{metrics.get('accuracy', float('nan')):.4f}",
         "test_roc_auc": f"{metrics.get('roc_auc', float('nan')):.4f}",
-        "model_uri": model_tag,  # read by ZenML's BentoML deployment config
-        "bento_uri": "local-bento-store",
     }
     bento_tag = build_bento(model_tag, labels)
     logger.info("Built Bento %s serving BentoML model %s (%s version %s)", bento_tag, model_tag, model.name, model.version)
@@ -86,10 +80,7 @@ def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDepl
             timeout=timeout,
         ),
     )
-    if not service.is_running:
-        service.start(timeout=timeout)
-    url = f"http://127.0.0.1:{port}"
-    wait_until_ready(url, timeout)
+    url = f"http://127.0.0.1:{port}"  # the deployer only returns a service that answered its readiness check
     logger.info("Serving %s version %s at %s/predict", context.model.name, context.model.version, url)
     log_metadata(metadata={"deployment": {"url": url, "bento": bento, "service_id": str(service.uuid)}}, infer_model=True)
     return service

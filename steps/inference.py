@@ -7,13 +7,13 @@ from typing import Annotated, Optional
 
 import pandas as pd
 from zenml import ArtifactConfig, get_step_context, log_metadata, step
-from zenml.enums import ModelStages
 from zenml.io import fileio
 
 from review_classifier.dataset import TEXT, DatasetSchema, load_unlabelled, write_table
-from review_classifier.inference import ReviewClassifier, predict_table
+from review_classifier.inference import predict_table
 from steps.ingest import read_uri, resolve_uri
 from steps.materializers import ContentHashedPandasMaterializer
+from steps.registry import load_classifier, require_production
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +42,8 @@ def predict(
 ) -> Annotated[pd.DataFrame, ArtifactConfig(name="predictions", tags=["predictions"])]:
     """Score with the pipeline's model version, which the config pins to ``production``."""
     model = get_step_context().model
-    if model.stage != ModelStages.PRODUCTION:
-        raise RuntimeError(f"{model.name} version {model.version} is not in production; refusing to predict with it")
-    classifier = ReviewClassifier(model.load_artifact("model"), model.load_artifact("vocabulary"))
+    require_production(model)
+    classifier = load_classifier(model)
     predictions = predict_table(classifier, new_reviews, str(model.version), threshold)
     counts = predictions["label"].value_counts()
     logger.info("Predicted %d rows with %s version %s: %s", len(predictions), model.name, model.version, counts.to_dict())

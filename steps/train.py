@@ -27,7 +27,7 @@ def train(
     train_set: pd.DataFrame,
     validation_set: pd.DataFrame,
     vocabulary: Vocabulary,
-    candidates: List[ModelSettings] = [ModelSettings()],  # noqa: B006 (pydantic-validated, never mutated)
+    candidates: List[ModelSettings],
     seed: int = 0,
 ) -> Tuple[
     Annotated[keras.Model, ArtifactConfig(name="model", artifact_type=ArtifactType.MODEL, tags=["model"])],

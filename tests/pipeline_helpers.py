@@ -8,11 +8,11 @@ from typing import Any, Optional
 
 import yaml
 from zenml.client import Client
-from zenml.enums import ModelStages
 from zenml.models import ModelVersionResponse, PipelineRunResponse
 
 import run
 from pipelines.training import MODEL_NAME
+from steps.registry import production_version
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOCAL_CONFIG = yaml.safe_load((PROJECT_ROOT / "configs" / "local.yaml").read_text())
@@ -55,7 +55,4 @@ def run_training(config: Path, *flags: str) -> PipelineRunResponse:
 
 
 def production() -> Optional[ModelVersionResponse]:
-    try:
-        return Client().get_model_version(MODEL_NAME, ModelStages.PRODUCTION)
-    except KeyError:
-        return None
+    return production_version(MODEL_NAME)

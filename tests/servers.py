@@ -11,7 +11,7 @@ from typing import Dict, Iterator, Tuple
 
 import pandas as pd
 
-from serving.process import free_port, wait_until_ready
+from serving.process import free_port, stop, wait_until_ready
 
 PASSWORD = "review-classifier-tests"
 
@@ -59,7 +59,7 @@ def zenml_server(directory: Path) -> Iterator[str]:
             [sys.executable, "-m", "uvicorn", "zenml.zen_server.zen_server_api:app",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
             cwd=directory,  # not the project: a server must not pick up the project's .zen
-            env=env, stdout=out, stderr=subprocess.STDOUT,
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -69,8 +69,4 @@ def zenml_server(directory: Path) -> Iterator[str]:
             raise RuntimeError(f"{error}\n{log.read_text()[-3000:]}") from error
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)

@@ -15,12 +15,11 @@ import yaml
 from zenml.client import Client
 
 import run
-from review_classifier import model as _custom_layers  # noqa: F401  (loads the saved model)
 from review_classifier.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
-from review_classifier.inference import ReviewClassifier
 from serving import stop
 from serving.process import free_port, post_json
 from stacks.register import main as register_stacks
+from steps.registry import load_classifier
 from tests.pipeline_helpers import USELESS_CANDIDATE, run_training, write_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -37,9 +36,10 @@ def with_model(path: Path, version=None) -> Path:
 def project_config(name: str, directory: Path, version="production", **parameters) -> Path:
     config = yaml.safe_load((PROJECT_ROOT / "configs" / name).read_text())
     config["parameters"].update(parameters)
+    config["model"] = {"name": MODEL, "version": version}
     path = directory / name
     path.write_text(yaml.safe_dump(config))
-    return with_model(path, version)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +136,7 @@ def test_service_batch_inference_and_evaluation_agree(service: str, trained, wor
     texts = test_set["text"].head(40).tolist()
 
     version = production_run.model_version
-    evaluation = ReviewClassifier(version.get_artifact("model").load(), version.get_artifact("vocabulary").load())
+    evaluation = load_classifier(version)
     expected = evaluation.predict_proba(texts)
 
     served = np.array([r["probability"] for r in post_json(service + "/predict", {"texts": texts})])
