@@ -13,12 +13,9 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import yaml
 
-import yaml  # noqa: E402
-
-from pipelines import PIPELINES  # noqa: E402
+from review_classifier.names import PIPELINE_NAMES, TRAINING_PIPELINE
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -32,16 +29,21 @@ def pipeline_name(config: Path) -> str:
     """The pipeline a config asks for (``extra.pipeline``), checked against the known ones."""
     if not config.is_file():
         sys.exit(f"error: config file not found: {config}")
-    name = ((yaml.safe_load(config.read_text()) or {}).get("extra") or {}).get("pipeline", "training")
-    if name not in PIPELINES:
-        sys.exit(f"error: {config}: extra.pipeline is '{name}'; known pipelines: {sorted(PIPELINES)}")
+    name = ((yaml.safe_load(config.read_text()) or {}).get("extra") or {}).get("pipeline", TRAINING_PIPELINE)
+    if name not in PIPELINE_NAMES:
+        sys.exit(f"error: {config}: extra.pipeline is '{name}'; known pipelines: {sorted(PIPELINE_NAMES)}")
     return name
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
+    name = pipeline_name(args.config)
+    os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from pipelines import PIPELINES  # ZenML and TensorFlow: only once the arguments are known to be good
+
     options = {"enable_cache": False} if args.no_cache else {}
-    PIPELINES[pipeline_name(args.config)].with_options(config_path=str(args.config), **options)()
+    PIPELINES[name].with_options(config_path=str(args.config), **options)()
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def naive_baseline(classifier, seconds: float = 5.0) -> dict:
 
 def main() -> None:
     os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
-    from pipelines.training import MODEL_NAME
+    from review_classifier.names import MODEL_NAME
     from serving.bento import build_bento, save_model
     from serving.process import served
     from steps.registry import load_classifier, production_version

@@ -29,6 +29,7 @@ os.chdir(ROOT)
 from zenml.client import Client  # noqa: E402
 
 import run  # noqa: E402
+from review_classifier.names import TRAINING_PIPELINE  # noqa: E402
 
 
 def seconds(step) -> float:
@@ -41,7 +42,7 @@ def main(config: str = "configs/local.yaml") -> None:
     started = time.perf_counter()
     run.main(["--config", config, "--no-cache"])
     wall = time.perf_counter() - started
-    pipeline_run = Client().get_pipeline("training").last_run
+    pipeline_run = Client().get_pipeline(TRAINING_PIPELINE).last_run
     metrics = pipeline_run.model_version.run_metadata["test_metrics"]
     training = pipeline_run.model_version.run_metadata["training"]
     corpus = pipeline_run.steps["preprocess"].outputs["corpus"][0].run_metadata

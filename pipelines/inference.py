@@ -7,12 +7,12 @@ from typing import Optional
 from zenml import Model, pipeline
 from zenml.enums import ModelStages
 
-from pipelines.training import MODEL_NAME
 from review_classifier.dataset import DatasetSchema
+from review_classifier.names import BATCH_INFERENCE_PIPELINE, MODEL_NAME
 from steps.inference import ingest_texts, predict
 
 
-@pipeline(name="batch_inference", model=Model(name=MODEL_NAME, version=ModelStages.PRODUCTION), tags=["inference"])
+@pipeline(name=BATCH_INFERENCE_PIPELINE, model=Model(name=MODEL_NAME, version=ModelStages.PRODUCTION), tags=["inference"])
 def inference_pipeline(
     data_uri: str,
     dataset: DatasetSchema = DatasetSchema(),

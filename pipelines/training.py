@@ -8,16 +8,15 @@ from zenml import Model, pipeline
 
 from review_classifier.dataset import DatasetSchema
 from review_classifier.model import ModelSettings
+from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.splits import SplitSettings
 from review_classifier.text import NormalizationSettings
 from review_classifier.vocabulary import VocabularySettings
 from steps import evaluate, ingest, preprocess, promote, quality_gate, split, tokenize, train
 
-MODEL_NAME = "review_classifier"
-
 
 @pipeline(
-    name="training",
+    name=TRAINING_PIPELINE,
     model=Model(
         name=MODEL_NAME,
         description="Recommends/does not recommend classifier for customer reviews (Keras wide & deep).",

@@ -10,10 +10,10 @@ from typing import Any, Dict, List
 import bentoml
 import keras
 
+from review_classifier.names import BENTO_NAME
 from review_classifier.vocabulary import Vocabulary
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-BENTO_NAME = "review_classifier"
 SERVICE = "serving.service:ReviewClassifierService"
 #: What the serving image installs; versions come from the project's lock file.
 SERVING_PACKAGES = ["bentoml", "fastapi", "keras", "nltk", "numpy", "pandas", "pydantic", "scikit-learn", "tensorflow-cpu"]

@@ -16,11 +16,12 @@ from fastapi import FastAPI
 
 from review_classifier.api import ModelInfo, Prediction, Texts
 from review_classifier.metrics import labels_of
+from review_classifier.names import BENTO_NAME
 
 #: The BentoML model to serve: $REVIEW_CLASSIFIER_MODEL, else the tag a Bento build pinned, else latest.
 _PINNED = Path(__file__).with_name("model_tag.txt")
 MODEL_TAG = os.environ.get("REVIEW_CLASSIFIER_MODEL") or (
-    _PINNED.read_text().strip() if _PINNED.is_file() else "review_classifier:latest"
+    _PINNED.read_text().strip() if _PINNED.is_file() else f"{BENTO_NAME}:latest"
 )
 
 info_app = FastAPI(title="review classifier metadata")
@@ -28,7 +29,7 @@ info_app = FastAPI(title="review classifier metadata")
 
 @bentoml.asgi_app(info_app, path="/info")
 @bentoml.service(
-    name="review_classifier",
+    name=BENTO_NAME,
     workers="cpu_count",  # one per core the container is given (cgroup-aware): 2 here
     threads=1,
     traffic={"timeout": 30, "max_concurrency": 128},

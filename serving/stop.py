@@ -9,13 +9,15 @@ os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
 
 from zenml.client import Client  # noqa: E402
 
+from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE  # noqa: E402
+
 
 def main() -> int:
     deployer = Client().active_stack.model_deployer
     if deployer is None:
         print("the active stack has no model deployer; nothing to stop")
         return 1
-    services = deployer.find_model_server(pipeline_name="deployment", pipeline_step_name="deploy")
+    services = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
     for service in services:
         deployer.delete_model_server(service.uuid, timeout=60)
         print(f"stopped and removed {service.config.model_name} deployment {service.uuid} ({service.config.bento_tag})")

@@ -11,7 +11,7 @@ from zenml.client import Client
 from zenml.models import ModelVersionResponse, PipelineRunResponse
 
 import run
-from pipelines.training import MODEL_NAME
+from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from steps.registry import production_version
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def write_config(directory: Path, data_uri: str, **parameters: Any) -> Path:
 def run_training(config: Path, *flags: str) -> PipelineRunResponse:
     """Run through run.py, exactly as a user does, and return the finished run."""
     run.main(["--config", str(config), *flags])
-    return Client().get_pipeline("training").last_run
+    return Client().get_pipeline(TRAINING_PIPELINE).last_run
 
 
 def production() -> Optional[ModelVersionResponse]:

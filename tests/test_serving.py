@@ -16,6 +16,7 @@ from zenml.client import Client
 
 import run
 from review_classifier.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
+from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY_STEP, DEPLOYMENT_PIPELINE
 from serving import stop
 from serving.process import free_port, post_json
 from stacks.register import main as register_stacks
@@ -87,10 +88,10 @@ def healthy(url: str) -> bool:
 
 def test_deployment_is_tracked_by_zenml(service: str) -> None:
     deployer = Client().active_stack.model_deployer
-    (deployed,) = deployer.find_model_server(pipeline_name="deployment", pipeline_step_name="deploy")
+    (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
     assert deployed.is_running
     assert deployed.config.port == int(service.rsplit(":", 1)[1])
-    assert deployed.config.bento_tag.startswith("review_classifier:")
+    assert deployed.config.bento_tag.startswith(f"{BENTO_NAME}:")
 
 
 def test_predict_and_metadata(service: str, trained) -> None:
@@ -144,7 +145,7 @@ def test_service_batch_inference_and_evaluation_agree(service: str, trained, wor
     new_reviews = workdir / "new_reviews.csv"
     pd.DataFrame({"Title": "", "Review Text": texts}).to_csv(new_reviews, index=False)
     run.main(["--config", str(project_config("inference.yaml", workdir, data_uri=str(new_reviews), output_uri=None))])
-    batch = Client().get_pipeline("batch_inference").last_run.steps["predict"].outputs["predictions"][0].load()
+    batch = Client().get_pipeline(BATCH_INFERENCE_PIPELINE).last_run.steps["predict"].outputs["predictions"][0].load()
 
     np.testing.assert_allclose(served, expected, atol=1e-6)
     np.testing.assert_allclose(batch["probability"].to_numpy(), expected, atol=1e-6)
@@ -163,7 +164,7 @@ def test_batch_inference_reports_rows_without_text(trained, workdir: Path) -> No
 
 def test_bento_is_self_contained(service: str) -> None:
     deployer = Client().active_stack.model_deployer
-    (deployed,) = deployer.find_model_server(pipeline_name="deployment", pipeline_step_name="deploy")
+    (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
     bento = bentoml.bentos.get(deployed.config.bento_tag)
     source = Path(bento.path) / "src"
     assert (source / "review_classifier" / "nltk_data" / "corpora" / "stopwords" / "english").is_file()
@@ -191,4 +192,4 @@ def test_stop_command_stops_the_service(service: str) -> None:
     with pytest.raises(OSError):
         healthy(service)
     deployer = Client().active_stack.model_deployer
-    assert deployer.find_model_server(pipeline_name="deployment", pipeline_step_name="deploy") == []
+    assert deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP) == []

@@ -11,7 +11,7 @@ import pytest
 from zenml.client import Client
 from zenml.enums import ExecutionStatus
 
-from pipelines.training import MODEL_NAME
+from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.dataset import DataValidationError
 from review_classifier.vocabulary import Vocabulary
 from steps.evaluate import QualityGateError
@@ -116,7 +116,7 @@ def test_quality_gate_failure_fails_the_run_and_keeps_production(first_run, work
     before = production()
     with pytest.raises(QualityGateError, match=r"quality gate failed: roc_auc 0\.\d+ < 0\.999; production is unchanged"):
         run_training(write_config(workdir, str(sample_csv), quality_minimums={"roc_auc": 0.999}))
-    assert Client().get_pipeline("training").last_run.status == ExecutionStatus.FAILED
+    assert Client().get_pipeline(TRAINING_PIPELINE).last_run.status == ExecutionStatus.FAILED
     assert production().id == before.id
 
 

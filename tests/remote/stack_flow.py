@@ -30,6 +30,7 @@ from zenml.integrations.gcp.orchestrators import VertexOrchestrator  # noqa: E40
 from zenml.zen_stores.rest_zen_store import RestZenStoreConfiguration  # noqa: E402
 
 import run  # noqa: E402
+from review_classifier.names import TRAINING_PIPELINE  # noqa: E402
 from stacks import register  # noqa: E402
 from stacks.kubeflow_orchestrator import ResourceAwareKubeflowOrchestrator  # noqa: E402
 from tests.pipeline_helpers import write_config  # noqa: E402
@@ -63,7 +64,7 @@ def compile_on(stack: str, spec_suffix: str) -> dict:
     run.main(["--config", str(config_path)])
     spec = OUT / f"{stack}{spec_suffix}"
     shutil.copy(SUBMITTED["spec"], spec)
-    run_ = Client().get_pipeline("training").last_run
+    run_ = Client().get_pipeline(TRAINING_PIPELINE).last_run
     snapshot = run_.snapshot
     steps = snapshot.step_configurations
     return {
@@ -97,7 +98,7 @@ def main() -> None:
     assert register.main(["local"]) == 0
     Client().activate_stack("local")
     run.main(["--config", str(write_config(OUT, os.environ["SAMPLE_CSV"], quality_minimums={}))])
-    last = Client().get_pipeline("training").last_run
+    last = Client().get_pipeline(TRAINING_PIPELINE).last_run
     result["local"] = {
         "active_stack": Client().active_stack_model.name,
         "status": last.status.value,
