@@ -31,13 +31,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt -r requirements-dev.txt
 	touch $@
 
-.zen: | $(STAMP)
-	$(ZENML) init
-
-## Train on the local stack with the bundled data.
-run: $(STAMP) .zen
+## First set-up of a clone only: a ZenML repository whose active stack is `local`.
+## Afterwards every target uses the active stack (`zenml stack set NAME` switches it).
+SETUP := .zen/.local-stack-registered
+$(SETUP): | $(STAMP)
+	test -d .zen || $(ZENML) init
 	$(PY) -m stacks.register local
 	$(ZENML) stack set local
+	touch $@
+
+## Train with the bundled data on the active stack (`local` on a fresh clone).
+run: $(STAMP) $(SETUP)
 	$(PY) run.py --config $(CONFIG)
 
 ## Deploy the production model as a local HTTP service (http://127.0.0.1:3000) / stop it.
@@ -48,11 +52,11 @@ stop-serve: $(STAMP)
 	$(PY) -m serving.stop
 
 ## Register every stack in stacks/ (idempotent; remote ones need a ZenML server and .env).
-stacks: $(REMOTE) .zen
+stacks: $(REMOTE) $(SETUP)
 	$(PY) -m stacks.register
 
 ## Local ZenML server + dashboard, no Docker: http://127.0.0.1:8237
-dashboard: $(STAMP) .zen
+dashboard: $(STAMP) $(SETUP)
 	ZENML_AUTO_OPEN_DASHBOARD=false $(ZENML) login --local < /dev/null
 	@echo "Dashboard: http://127.0.0.1:8237  (stop with: make stop-dashboard)"
 
@@ -65,7 +69,7 @@ test: $(REMOTE)
 
 ## Quality, speed and run-time figures; each script's last line is JSON.
 bench: export PYTHONPATH := $(CURDIR)
-bench: $(STAMP) .zen
+bench: $(STAMP) $(SETUP)
 	$(PY) benchmarks/preprocessing_speed.py
 	$(PY) benchmarks/training_quality.py
 	$(PY) benchmarks/serving_throughput.py

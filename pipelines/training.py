@@ -6,13 +6,19 @@ from typing import Dict, List, Optional
 
 from zenml import Model, pipeline
 
+from pipelines.docker_settings import DOCKER_SETTINGS
 from review_classifier.dataset import DatasetSchema
-from review_classifier.model import ModelSettings
+from review_classifier.model import DEFAULT_CANDIDATES, ModelSettings
 from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.splits import SplitSettings
 from review_classifier.text import NormalizationSettings
 from review_classifier.vocabulary import VocabularySettings
 from steps import evaluate, ingest, preprocess, promote, quality_gate, split, tokenize, train
+
+#: The dataset that ships with the project (data/README.md is its card).
+BUNDLED_DATA = "data/womens_clothing_ecommerce_reviews.csv.gz"
+#: The run fails, and promotes nothing, below any of these test metrics.
+DEFAULT_QUALITY_MINIMUMS = {"accuracy": 0.9, "roc_auc": 0.95}
 
 
 @pipeline(
@@ -24,9 +30,10 @@ from steps import evaluate, ingest, preprocess, promote, quality_gate, split, to
         tags=["text-classification", "keras"],
     ),
     tags=["training"],
+    settings={"docker": DOCKER_SETTINGS},
 )
 def training_pipeline(
-    data_uri: str,
+    data_uri: str = BUNDLED_DATA,
     dataset: DatasetSchema = DatasetSchema(),
     normalization: NormalizationSettings = NormalizationSettings(),
     split_settings: SplitSettings = SplitSettings(),
@@ -41,7 +48,7 @@ def training_pipeline(
     corpus = preprocess(reviews, normalization)
     train_set, validation_set, test_set = split(corpus, split_settings)
     vocabulary = tokenize(train_set, validation_set, vocabulary_settings, normalization)
-    model, training_summary = train(train_set, validation_set, vocabulary, candidates or [ModelSettings()], seed)
+    model, training_summary = train(train_set, validation_set, vocabulary, list(candidates or DEFAULT_CANDIDATES), seed)
     test_metrics, _report = evaluate(model, vocabulary, test_set, training_summary)
-    quality_gate(test_metrics, quality_minimums or {})
+    quality_gate(test_metrics, DEFAULT_QUALITY_MINIMUMS if quality_minimums is None else quality_minimums)
     promote(test_metrics, test_set, promotion_metric, after="quality_gate")

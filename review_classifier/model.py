@@ -42,6 +42,10 @@ class ModelSettings(BaseModel):
     patience: int = Field(3, ge=0, description="Epochs without validation ROC-AUC gain before stopping.")
 
 
+#: The default sweep: a BiLSTM wide & deep model at two embedding sizes.
+DEFAULT_CANDIDATES = (ModelSettings(patience=2), ModelSettings(embedding_dim=128, patience=2))
+
+
 @keras.saving.register_keras_serializable(package=KERAS_PACKAGE)
 class HashedBigrams(layers.Layer):
     """Token-id sequence -> ids of adjacent pairs hashed into ``buckets`` (0 = padding)."""

@@ -34,7 +34,7 @@ def write_config(directory: Path, data_uri: str, **parameters: Any) -> Path:
     """configs/local.yaml with the given data, a tiny sweep and no retry delays."""
     config = copy.deepcopy(LOCAL_CONFIG)
     config.pop("steps", None)
-    config["parameters"].update(
+    config.setdefault("parameters", {}).update(
         {
             "data_uri": data_uri,
             "vocabulary_settings": {"max_size": 3000, "sequence_length": 48},

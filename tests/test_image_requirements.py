@@ -1,8 +1,8 @@
 """The step image's requirements cover everything the project's code imports.
 
-Remote stacks build their image from `settings.docker` of configs/{kubeflow,vertex}.yaml:
-ZenML's parent image plus our pinned requirements file, with the integrations' own
-(conflicting) pins switched off. A missing package would only fail in the cluster.
+Container stacks build their image from pipelines/docker_settings.py: ZenML's parent
+image plus our pinned requirements file, with the integrations' own (conflicting) pins
+switched off. A missing package would only fail in the cluster.
 """
 
 from __future__ import annotations
@@ -15,6 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 from packaging.requirements import Requirement
+from zenml.config import DockerSettings
+
+from pipelines import PIPELINES
+from pipelines.docker_settings import DOCKER_SETTINGS
+from pipelines.training import BUNDLED_DATA
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CODE = ["review_classifier", "steps", "pipelines", "stacks", "serving", "run.py"]
@@ -44,15 +49,24 @@ def pinned(requirements_file: Path) -> dict:
     return pins
 
 
-@pytest.mark.parametrize("stack", ["kubeflow", "vertex"])
-def test_image_settings_use_the_projects_pins_only(stack: str) -> None:
-    docker = yaml.safe_load((PROJECT_ROOT / "configs" / f"{stack}.yaml").read_text())["settings"]["docker"]
-    assert docker["install_stack_requirements"] is False
-    assert docker["allow_including_files_in_images"] is True  # data/ and the NLTK corpus travel in the image
-    requirements = PROJECT_ROOT / docker["requirements"]
-    pins = pinned(requirements)
+def test_image_settings_use_the_projects_pins_only() -> None:
+    assert DOCKER_SETTINGS.install_stack_requirements is False
+    assert DOCKER_SETTINGS.allow_including_files_in_images is True  # data/ and the NLTK corpus travel in the image
+    pins = pinned(PROJECT_ROOT / DOCKER_SETTINGS.requirements)
     assert pins and all(spec.startswith("==") for spec in pins.values()), "every requirement is pinned"
-    assert pins["zenml"] == "==" + docker["parent_image"].split(":")[1].split("-")[0]
+    assert pins["zenml"] == "==" + DOCKER_SETTINGS.parent_image.split(":")[1].split("-")[0]
+
+
+@pytest.mark.parametrize("pipeline", sorted(PIPELINES))
+def test_every_pipeline_builds_the_one_shared_image(pipeline: str) -> None:
+    settings = PIPELINES[pipeline].configuration.settings["docker"]
+    assert DockerSettings.model_validate(settings.model_dump()) == DOCKER_SETTINGS
+
+
+@pytest.mark.parametrize("config", sorted((PROJECT_ROOT / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_no_config_repeats_the_image_definition(config: Path) -> None:
+    docker = (yaml.safe_load(config.read_text()).get("settings") or {}).get("docker") or {}
+    assert not set(docker) - {"parent_image"}, f"{config.name}: the image is defined in pipelines/docker_settings.py"
 
 
 def test_every_imported_package_is_in_the_image_requirements() -> None:
@@ -74,5 +88,7 @@ def test_remote_lock_contains_the_base_lock_with_the_same_versions() -> None:
 
 def test_bundled_files_the_steps_need_are_in_the_repository() -> None:
     assert (PROJECT_ROOT / "review_classifier" / "nltk_data" / "corpora" / "stopwords" / "english").is_file()
-    data_uri = yaml.safe_load((PROJECT_ROOT / "configs" / "vertex.yaml").read_text())["parameters"]["data_uri"]
-    assert (PROJECT_ROOT / data_uri).is_file()
+    for config in ("kubeflow.yaml", "vertex.yaml"):
+        data_uri = yaml.safe_load((PROJECT_ROOT / "configs" / config).read_text())["parameters"]["data_uri"]
+        assert (PROJECT_ROOT / data_uri).is_file()
+    assert (PROJECT_ROOT / BUNDLED_DATA).is_file()

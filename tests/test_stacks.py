@@ -125,12 +125,13 @@ def test_pipeline_compiles_to_a_valid_spec(stack_flow, stack: str) -> None:
     for step, (dependencies, container) in tasks.items():
         assert dependencies == result["upstream"][step], step  # the pipeline's edges
         assert container["image"] == TEST_IMAGE
-        wanted = config["steps"][step]["settings"]["resources"]
+        step_settings = config["steps"].get(step, {}).get("settings", {})
+        wanted = step_settings.get("resources", config["settings"]["resources"])
         assert container["resources"]["resourceCpuLimit"] == str(float(wanted["cpu_count"]))
         assert container["resources"]["resourceMemoryLimit"] == wanted["memory"][:-1]
         # ZenML retries inside the step's container (KFP's retryPolicy is not used):
         # the retry policy travels in the snapshot the container's entrypoint loads.
-        expected_retry = config["steps"][step].get("retry")
+        expected_retry = config["steps"].get(step, {}).get("retry")
         actual_retry = result["retry"][step]
         if expected_retry:
             assert {k: actual_retry[k] for k in expected_retry} == expected_retry, step

@@ -57,7 +57,7 @@ def compile_on(stack: str, spec_suffix: str) -> dict:
     Client().activate_stack(stack)
     # The project's config, except that the image counts as built already (no Docker here).
     config = yaml.safe_load((PROJECT_ROOT / "configs" / f"{stack}.yaml").read_text())
-    config["settings"]["docker"].update(parent_image=os.environ["TEST_IMAGE"], skip_build=True)
+    config.setdefault("settings", {})["docker"] = {"parent_image": os.environ["TEST_IMAGE"], "skip_build": True}
     config_path = OUT / f"{stack}-prebuilt-image.yaml"
     config_path.write_text(yaml.safe_dump(config))
     SUBMITTED.clear()

@@ -1,0 +1,89 @@
+"""The command line and the Make targets as a user meets them: fast answers, and the stack left alone."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from zenml.client import Client
+
+import run
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def python(*code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_help_prints_only_the_usage() -> None:
+    done = python("run.py", "--help")
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout.startswith("usage: run.py")
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ("missing.yaml", "error: config file not found: missing.yaml"),
+        ("configs/inference.yaml:extra: {pipeline: nope}", "extra.pipeline is 'nope'; known pipelines"),
+        ("configs/inference.yaml:extra: [", "not valid YAML"),
+    ],
+    ids=["missing-file", "unknown-pipeline", "bad-yaml"],
+)
+def test_config_errors_answer_without_loading_zenml_or_tensorflow(tmp_path: Path, config: str, message: str) -> None:
+    if ":" in config:
+        path = tmp_path / "config.yaml"
+        path.write_text(config.split(":", 1)[1])
+        config = str(path)
+    probe = (
+        "import sys, run\n"
+        "try:\n"
+        f"    run.main(['--config', {config!r}])\n"
+        "finally:\n"
+        "    print(sorted(m for m in ('zenml', 'tensorflow', 'keras') if m in sys.modules))\n"
+    )
+    done = python("-c", probe)
+    assert done.returncode == 1
+    assert message in done.stderr and done.stderr.count("\n") <= 4, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_config_for_another_stack_refuses_to_run_and_names_it(tmp_path: Path) -> None:
+    config = yaml.safe_load((PROJECT_ROOT / "configs" / "kubeflow.yaml").read_text())
+    path = tmp_path / "kubeflow.yaml"
+    path.write_text(yaml.safe_dump(config))
+    active = Client().active_stack_model.name
+    assert active != "kubeflow"
+    with pytest.raises(SystemExit, match=f"made for the stack 'kubeflow', but the active stack is '{active}'; "
+                                         "switch with `zenml stack set kubeflow`"):
+        run.main(["--config", str(path)])
+
+
+def make_dry_run(tmp_path: Path, *args: str, set_up: bool = True) -> str:
+    """The commands `make` would run, with the venv installed and, unless not ``set_up``, the clone set up."""
+    installed = tmp_path / "installed"
+    installed.touch()
+    setup = tmp_path / "set-up"
+    if set_up:
+        setup.touch()
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-n", *args, f"STAMP={installed}", f"SETUP={setup}"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )
+    return done.stdout
+
+
+@pytest.mark.parametrize("target", [["run"], ["run", "CONFIG=configs/kubeflow.yaml"], ["serve"]])
+def test_make_targets_keep_the_active_stack(tmp_path: Path, target: list) -> None:
+    commands = make_dry_run(tmp_path, *target)
+    assert "run.py --config" in commands
+    assert "stack set" not in commands and "stacks.register" not in commands
+
+
+def test_only_the_first_make_run_of_a_clone_sets_up_the_local_stack(tmp_path: Path) -> None:
+    commands = make_dry_run(tmp_path, "run", set_up=False)
+    assert "-m stacks.register local" in commands and "stack set local" in commands
