@@ -71,6 +71,7 @@ test: $(REMOTE)
 bench: export PYTHONPATH := $(CURDIR)
 bench: $(STAMP) $(SETUP)
 	$(PY) benchmarks/preprocessing_speed.py
+	$(PY) benchmarks/tfidf_baseline.py
 	$(PY) benchmarks/training_quality.py
 	$(PY) benchmarks/serving_throughput.py
 
