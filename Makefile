@@ -14,7 +14,7 @@ export ZENML_ANALYTICS_OPT_IN := false
 export BENTOML_DO_NOT_TRACK := true
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: install install-remote run serve stop-serve test bench stacks dashboard stop-dashboard lock clean
+.PHONY: install install-remote run serve stop-serve test test-unit lint format bench stacks dashboard stop-dashboard lock clean
 
 install: $(STAMP)
 
@@ -63,9 +63,22 @@ dashboard: $(STAMP) $(SETUP)
 stop-dashboard: $(STAMP)
 	$(ZENML) logout --local
 
-## The whole test suite, offline, in a throw-away ZenML store (stack tests included).
-test: $(REMOTE)
+## Style (ruff), then the whole test suite, offline, in a throw-away ZenML store (stack tests included).
+test: lint $(REMOTE)
 	$(PY) -m pytest
+
+## The pure package's tests only (tests/unit, marker `unit`): no ZenML, no remote extra.
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+## ruff's lint rules and formatting (ruff.toml); `make format` applies them.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 ## Quality, speed and run-time figures; each script's last line is JSON.
 bench: export PYTHONPATH := $(CURDIR)

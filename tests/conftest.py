@@ -34,12 +34,24 @@ import pytest  # noqa: E402
 BUNDLED_DATA = PROJECT_ROOT / "data" / "womens_clothing_ecommerce_reviews.csv.gz"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    from zenml.client import Client
+UNIT_TESTS = Path(__file__).parent / "unit"
 
-    repository = Path(os.environ["ZENML_REPOSITORY_PATH"])
-    repository.mkdir(parents=True, exist_ok=True)
-    Client.initialize(root=repository)
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the pure package's tests `unit`; only other tests get a ZenML repository.
+
+    So `make test-unit` (`pytest tests/unit`) never imports ZenML, and runs without the
+    remote extra.
+    """
+    for item in items:
+        if UNIT_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.unit)
+    if any(UNIT_TESTS not in item.path.parents for item in items):
+        from zenml.client import Client
+
+        repository = Path(os.environ["ZENML_REPOSITORY_PATH"])
+        repository.mkdir(parents=True, exist_ok=True)
+        Client.initialize(root=repository)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
