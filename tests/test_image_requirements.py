@@ -14,16 +14,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from zenml.config import DockerSettings
 
 from pipelines import PIPELINES
 from pipelines.docker_settings import DOCKER_SETTINGS
 from pipelines.training import BUNDLED_DATA
+from serving.lock import pinned_requirements, read_lock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CODE = ["review_classifier", "steps", "pipelines", "stacks", "serving", "run.py"]
-LOCAL_PACKAGES = {"review_classifier", "steps", "pipelines", "stacks", "serving", "run", "tests"}
+CODE = ["review_classifier", "steps", "pipelines", "stacks", "serving", "zenml_fixes", "run.py"]
+LOCAL_PACKAGES = {"review_classifier", "steps", "pipelines", "stacks", "serving", "zenml_fixes", "run", "tests"}
 
 
 def imported_top_level_modules() -> set:
@@ -40,13 +41,8 @@ def imported_top_level_modules() -> set:
 
 
 def pinned(requirements_file: Path) -> dict:
-    pins = {}
-    for line in requirements_file.read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line and not line.startswith("-"):
-            requirement = Requirement(line)
-            pins[requirement.name.lower().replace("_", "-")] = str(requirement.specifier)
-    return pins
+    """Canonical package name -> version specifier, as ``serving.lock`` (the Bento's parser) reads the file."""
+    return {name: str(requirement.specifier) for name, requirement in read_lock(requirements_file).items()}
 
 
 def test_image_settings_use_the_projects_pins_only() -> None:
@@ -74,7 +70,7 @@ def test_every_imported_package_is_in_the_image_requirements() -> None:
     distributions = packages_distributions()
     missing = {}
     for module in sorted(imported_top_level_modules()):
-        names = {d.lower().replace("_", "-") for d in distributions.get(module, [])}
+        names = {canonicalize_name(d) for d in distributions.get(module, [])}
         assert names, f"{module} is imported but not installed"
         if not names & set(pins):
             missing[module] = sorted(names)
@@ -92,3 +88,17 @@ def test_bundled_files_the_steps_need_are_in_the_repository() -> None:
         data_uri = yaml.safe_load((PROJECT_ROOT / "configs" / config).read_text())["parameters"]["data_uri"]
         assert (PROJECT_ROOT / data_uri).is_file()
     assert (PROJECT_ROOT / BUNDLED_DATA).is_file()
+
+
+def test_lock_parser_reads_lines_as_pip_does(tmp_path: Path) -> None:
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(
+        "--index-url https://pypi.org/simple\n"
+        'Tensorflow_CPU==2.21.0 ; sys_platform == "linux"  # via -r requirements.in\n'
+        "    # via keras\n"
+        "requests>=2.0\n"
+    )
+    assert pinned_requirements(["tensorflow-cpu"], lock) == ['Tensorflow_CPU==2.21.0; sys_platform == "linux"']
+    assert pinned(lock) == {"tensorflow-cpu": "==2.21.0", "requests": ">=2.0"}
+    with pytest.raises(ValueError, match=r"no exact pin for \['requests', 'nltk'\]"):
+        pinned_requirements(["requests", "nltk"], lock)
