@@ -55,6 +55,7 @@ def build_bento(model_tag: str, labels: Dict[str, str]) -> str:
             # serving/__init__.py keeps `serving` a regular package, so no other `serving` on sys.path shadows it.
             include=["serving/__init__.py", "serving/service.py", "serving/model_tag.txt",
                      "review_classifier/**/*.py", "review_classifier/nltk_data/**"],
+            exclude=["review_classifier/report.py"],  # the evaluation report (matplotlib), never served
             python={"packages": pinned_requirements(SERVING_PACKAGES), "lock_packages": False},
             docker={"python_version": "3.11", "distro": "debian"},
             build_ctx=str(context),

@@ -7,37 +7,21 @@ switched off. A missing package would only fail in the cluster.
 
 from __future__ import annotations
 
-import ast
-import sys
-from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
 import yaml
-from packaging.utils import canonicalize_name
 from zenml.config import DockerSettings
 
 from pipelines import PIPELINES
 from pipelines.docker_settings import DOCKER_SETTINGS
 from pipelines.training import BUNDLED_DATA
 from serving.lock import pinned_requirements, read_lock
+from tests.imports import python_files, third_party_imports
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CODE = ["review_classifier", "steps", "pipelines", "stacks", "serving", "zenml_fixes", "run.py"]
 LOCAL_PACKAGES = {"review_classifier", "steps", "pipelines", "stacks", "serving", "zenml_fixes", "run", "tests"}
-
-
-def imported_top_level_modules() -> set:
-    modules = set()
-    for entry in CODE:
-        path = PROJECT_ROOT / entry
-        for file in [path] if path.is_file() else path.rglob("*.py"):
-            for node in ast.walk(ast.parse(file.read_text())):
-                if isinstance(node, ast.Import):
-                    modules |= {alias.name.split(".")[0] for alias in node.names}
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    modules.add(node.module.split(".")[0])
-    return modules - LOCAL_PACKAGES - set(sys.stdlib_module_names)
 
 
 def pinned(requirements_file: Path) -> dict:
@@ -67,10 +51,8 @@ def test_no_config_repeats_the_image_definition(config: Path) -> None:
 
 def test_every_imported_package_is_in_the_image_requirements() -> None:
     pins = pinned(PROJECT_ROOT / "requirements-remote.txt")
-    distributions = packages_distributions()
     missing = {}
-    for module in sorted(imported_top_level_modules()):
-        names = {canonicalize_name(d) for d in distributions.get(module, [])}
+    for module, names in third_party_imports(python_files(PROJECT_ROOT, CODE), LOCAL_PACKAGES).items():
         assert names, f"{module} is imported but not installed"
         if not names & set(pins):
             missing[module] = sorted(names)

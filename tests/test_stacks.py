@@ -72,13 +72,14 @@ def test_a_flavor_whose_source_moved_is_updated_once(capsys) -> None:
     client = Client()
     assert register_main(["local", "--env-file", os.devnull]) == 0
     (stored,) = client.list_flavors(name="bentoml_newstyle").items
-    client.zen_store.update_flavor(stored.id, FlavorUpdate(source="serving.zenml_deployer.NewStyleBentoMLModelDeployerFlavor"))
+    old_source = "serving.zenml_deployer.NewStyleBentoMLModelDeployerFlavor"
+    client.zen_store.update_flavor(stored.id, FlavorUpdate(source=old_source))
     capsys.readouterr()
 
     assert register_main(["local", "--env-file", os.devnull]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "stack 'local' unchanged",
-        "  flavor 'bentoml_newstyle' updated (source serving.zenml_deployer.NewStyleBentoMLModelDeployerFlavor -> "
+        f"  flavor 'bentoml_newstyle' updated (source {old_source} -> "
         "zenml_fixes.bentoml_deployer.NewStyleBentoMLModelDeployerFlavor)",
     ]
     deployer = Stack.from_model(client.get_stack("local", allow_name_prefix_match=False)).model_deployer

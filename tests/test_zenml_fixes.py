@@ -8,7 +8,6 @@ BentoML's blocking ``serve_http`` in the ``run`` tests, so a fixed stock ``run``
 
 from __future__ import annotations
 
-import ast
 import re
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -29,6 +28,7 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import (
 )
 
 from serving.process import free_port
+from tests.imports import imports, python_files
 from zenml_fixes.bentoml_deployer import NewStyleBentoMLLocalDeploymentService, NewStyleBentoMLModelDeployer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,8 @@ def compile_with_memory(orchestrator_class: type, memory: str, directory: Path) 
     from kfp import compiler, dsl
     from zenml.integrations.kubeflow.flavors import KubeflowOrchestratorConfig
 
-    orchestrator = component(orchestrator_class, KubeflowOrchestratorConfig(), "kubeflow", StackComponentType.ORCHESTRATOR)
+    config = KubeflowOrchestratorConfig()
+    orchestrator = component(orchestrator_class, config, "kubeflow", StackComponentType.ORCHESTRATOR)
 
     @dsl.container_component
     def step():
@@ -222,13 +223,6 @@ def test_fixed_forced_stop_stops_the_workers_too(echo) -> None:
 
 def test_only_the_stack_definitions_refer_to_the_fixes() -> None:
     """Pipelines, steps and serving use stock ZenML types; deleting zenml_fixes/ touches only stacks/."""
-    importers = []
-    for package in ("review_classifier", "steps", "pipelines", "serving", "run.py"):
-        path = PROJECT_ROOT / package
-        for file in [path] if path.is_file() else path.rglob("*.py"):
-            for node in ast.walk(ast.parse(file.read_text())):
-                modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [
-                    node.module or ""] if isinstance(node, ast.ImportFrom) else []
-                if any(m.split(".")[0] == "zenml_fixes" for m in modules):
-                    importers.append(str(file.relative_to(PROJECT_ROOT)))
-    assert importers == []
+    code = python_files(PROJECT_ROOT, ["review_classifier", "steps", "pipelines", "serving", "run.py"])
+    importers = [f for f in code if any(m.split(".")[0] == "zenml_fixes" for m in imports(f))]
+    assert [str(f.relative_to(PROJECT_ROOT)) for f in importers] == []
