@@ -5,13 +5,14 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import bentoml
 import keras
 
 from review_classifier.names import BENTO_NAME
 from review_classifier.vocabulary import Vocabulary
+from serving.lock import pinned_requirements
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SERVICE = "serving.service:ReviewClassifierService"
@@ -33,19 +34,6 @@ def save_model(
     return str(stored.tag)
 
 
-def pinned_requirements(packages: List[str], lock: Path = PROJECT_ROOT / "requirements.txt") -> List[str]:
-    """``name==version`` lines of the lock file for the given packages."""
-    pins = {}
-    for line in lock.read_text().splitlines():
-        if "==" in line and not line.startswith((" ", "#")):
-            name, version = line.split("==")
-            pins[name.strip().lower()] = f"{name.strip()}=={version.strip()}"
-    missing = [p for p in packages if p not in pins]
-    if missing:
-        raise ValueError(f"{lock}: no pin for {missing}")
-    return [pins[p] for p in packages]
-
-
 def build_bento(model_tag: str, labels: Dict[str, str]) -> str:
     """Build a Bento serving exactly ``model_tag``; returns the Bento's tag.
 
@@ -63,8 +51,11 @@ def build_bento(model_tag: str, labels: Dict[str, str]) -> str:
             name=BENTO_NAME,
             labels=labels,
             description="Customer review classifier (Keras) served with BentoML",
-            include=["serving/*.py", "serving/model_tag.txt", "review_classifier/**/*.py",
-                     "review_classifier/nltk_data/**"],
+            # Only what the service runs: the rest of serving/ imports packages the image lacks.
+            # serving/__init__.py keeps `serving` a regular package, so no other `serving` on sys.path shadows it.
+            include=["serving/__init__.py", "serving/service.py", "serving/model_tag.txt",
+                     "review_classifier/**/*.py", "review_classifier/nltk_data/**"],
+            exclude=["review_classifier/report.py"],  # the evaluation report (matplotlib), never served
             python={"packages": pinned_requirements(SERVING_PACKAGES), "lock_packages": False},
             docker={"python_version": "3.11", "distro": "debian"},
             build_ctx=str(context),

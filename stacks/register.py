@@ -24,8 +24,8 @@ _VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
 
 #: Flavors this project defines (name -> component type, source), registered before use.
 CUSTOM_FLAVORS = {
-    "kubeflow_resources": ("orchestrator", "stacks.kubeflow_orchestrator.ResourceAwareKubeflowOrchestratorFlavor"),
-    "bentoml_newstyle": ("model_deployer", "serving.zenml_deployer.NewStyleBentoMLModelDeployerFlavor"),
+    "kubeflow_resources": ("orchestrator", "zenml_fixes.kubeflow_orchestrator.ResourceAwareKubeflowOrchestratorFlavor"),
+    "bentoml_newstyle": ("model_deployer", "zenml_fixes.bentoml_deployer.NewStyleBentoMLModelDeployerFlavor"),
 }
 
 
@@ -76,14 +76,31 @@ def stack_files(names: Optional[List[str]] = None) -> List[Path]:
     return files
 
 
-def _ensure_flavors(client: Any, flavors: Set[str]) -> None:
-    from zenml.enums import StackComponentType
+def _ensure_flavors(client: Any, flavors: Set[str]) -> Dict[str, str]:
+    """Create or update this project's flavors among ``flavors``; flavor name -> what happened.
 
+    A stored flavor whose source is not ours (e.g. registered before its module moved)
+    is updated to our class, so the stack's components load the current code.
+    """
+    from zenml.enums import StackComponentType
+    from zenml.models import FlavorUpdate
+    from zenml.stack.flavor import validate_flavor_source
+
+    outcomes = {}
     for flavor in sorted(flavors & set(CUSTOM_FLAVORS)):
         component_type, source = CUSTOM_FLAVORS[flavor]
-        existing = client.get_flavors_by_type(component_type=StackComponentType(component_type))
-        if not any(f.name == flavor for f in existing):
-            client.create_flavor(source=source, component_type=StackComponentType(component_type))
+        component_type = StackComponentType(component_type)
+        stored = client.list_flavors(name=flavor, type=component_type).items
+        if not stored:
+            client.create_flavor(source=source, component_type=component_type)
+            outcomes[flavor] = "created"
+        elif stored[0].source != source:
+            _, implementation = validate_flavor_source(source=source, component_type=component_type)
+            request = implementation.to_model(integration="custom", is_custom=True)
+            update = FlavorUpdate(**request.model_dump(include=set(FlavorUpdate.model_fields)))
+            client.zen_store.update_flavor(flavor_id=stored[0].id, flavor_update=update)
+            outcomes[flavor] = f"updated (source {stored[0].source} -> {source})"
+    return outcomes
 
 
 def _ensure_component(client: Any, component_type: Any, spec: Dict[str, Any]) -> str:
@@ -117,14 +134,8 @@ def _ensure_component(client: Any, component_type: Any, spec: Dict[str, Any]) ->
     return outcome
 
 
-def register(definition: Dict[str, Any], client: Any) -> str:
-    """Register one expanded stack definition; returns a one-line summary."""
-    from zenml.enums import StackComponentType
-
-    name = definition["name"]
-    components = {StackComponentType(t): spec for t, spec in definition["components"].items()}
-    _ensure_flavors(client, {spec["flavor"] for spec in components.values()})
-    outcomes = {spec["name"]: _ensure_component(client, t, spec) for t, spec in components.items()}
+def _ensure_stack(client: Any, name: str, components: Dict[Any, Dict[str, Any]], outcomes: Dict[str, str]) -> str:
+    """Create or update the stack itself; a one-line summary including its components' ``outcomes``."""
     wanted = {t: spec["name"] for t, spec in components.items()}
     try:
         stack = client.get_stack(name, allow_name_prefix_match=False)
@@ -138,6 +149,17 @@ def register(definition: Dict[str, Any], client: Any) -> str:
         return f"stack '{name}' updated"
     changed = [c for c, o in outcomes.items() if o != "unchanged"]
     return f"stack '{name}' " + (f"components updated: {', '.join(changed)}" if changed else "unchanged")
+
+
+def register(definition: Dict[str, Any], client: Any) -> str:
+    """Register one expanded stack definition; returns a summary (one more line per flavor changed)."""
+    from zenml.enums import StackComponentType
+
+    components = {StackComponentType(t): spec for t, spec in definition["components"].items()}
+    flavors = _ensure_flavors(client, {spec["flavor"] for spec in components.values()})
+    outcomes = {spec["name"]: _ensure_component(client, t, spec) for t, spec in components.items()}
+    summary = _ensure_stack(client, definition["name"], components, outcomes)
+    return "\n".join([summary, *(f"  flavor '{f}' {o}" for f, o in flavors.items())])
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, cast
 
 from zenml import ArtifactConfig, get_step_context, log_metadata, step
-from zenml.client import Client
+from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
 from zenml.integrations.bentoml.services.bentoml_local_deployment import (
     BentoMLLocalDeploymentConfig,
     BentoMLLocalDeploymentService,
@@ -16,7 +16,6 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import (
 
 from serving.bento import build_bento, save_model
 from serving.process import smoke_test
-from serving.zenml_deployer import NewStyleBentoMLLocalDeploymentService, NewStyleBentoMLModelDeployer
 from steps.registry import require_production
 
 logger = logging.getLogger(__name__)
@@ -55,9 +54,8 @@ def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDepl
         smoke = smoke_test(bento, SMOKE_TEXTS, Path(scratch) / "smoke.log", timeout)
     logger.info("Smoke test of %s passed: %s", bento, smoke)
 
-    deployer = Client().active_stack.model_deployer
-    if not isinstance(deployer, NewStyleBentoMLModelDeployer):
-        raise RuntimeError("the active stack needs the `bentoml_newstyle` model deployer (stacks/local.yaml)")
+    # Whichever BentoML deployer the stack has: on `local`, the corrected `bentoml_newstyle` (zenml_fixes/).
+    deployer = BentoMLModelDeployer.get_active_model_deployer()
     context = get_step_context()
     config = BentoMLLocalDeploymentConfig(
         model_name=context.model.name,
@@ -75,7 +73,7 @@ def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDepl
         BentoMLLocalDeploymentService,
         deployer.deploy_model(
             config=config,
-            service_type=NewStyleBentoMLLocalDeploymentService.SERVICE_TYPE,
+            service_type=BentoMLLocalDeploymentService.SERVICE_TYPE,
             continuous_deployment_mode=True,
             timeout=timeout,
         ),

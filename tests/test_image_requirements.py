@@ -7,46 +7,26 @@ switched off. A missing package would only fail in the cluster.
 
 from __future__ import annotations
 
-import ast
-import sys
-from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
 import yaml
-from packaging.requirements import Requirement
 from zenml.config import DockerSettings
 
 from pipelines import PIPELINES
 from pipelines.docker_settings import DOCKER_SETTINGS
 from pipelines.training import BUNDLED_DATA
+from serving.lock import pinned_requirements, read_lock
+from tests.imports import python_files, third_party_imports
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CODE = ["review_classifier", "steps", "pipelines", "stacks", "serving", "run.py"]
-LOCAL_PACKAGES = {"review_classifier", "steps", "pipelines", "stacks", "serving", "run", "tests"}
-
-
-def imported_top_level_modules() -> set:
-    modules = set()
-    for entry in CODE:
-        path = PROJECT_ROOT / entry
-        for file in [path] if path.is_file() else path.rglob("*.py"):
-            for node in ast.walk(ast.parse(file.read_text())):
-                if isinstance(node, ast.Import):
-                    modules |= {alias.name.split(".")[0] for alias in node.names}
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    modules.add(node.module.split(".")[0])
-    return modules - LOCAL_PACKAGES - set(sys.stdlib_module_names)
+CODE = ["review_classifier", "steps", "pipelines", "stacks", "serving", "zenml_fixes", "run.py"]
+LOCAL_PACKAGES = {"review_classifier", "steps", "pipelines", "stacks", "serving", "zenml_fixes", "run", "tests"}
 
 
 def pinned(requirements_file: Path) -> dict:
-    pins = {}
-    for line in requirements_file.read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line and not line.startswith("-"):
-            requirement = Requirement(line)
-            pins[requirement.name.lower().replace("_", "-")] = str(requirement.specifier)
-    return pins
+    """Canonical package name -> version specifier, as ``serving.lock`` (the Bento's parser) reads the file."""
+    return {name: str(requirement.specifier) for name, requirement in read_lock(requirements_file).items()}
 
 
 def test_image_settings_use_the_projects_pins_only() -> None:
@@ -71,10 +51,8 @@ def test_no_config_repeats_the_image_definition(config: Path) -> None:
 
 def test_every_imported_package_is_in_the_image_requirements() -> None:
     pins = pinned(PROJECT_ROOT / "requirements-remote.txt")
-    distributions = packages_distributions()
     missing = {}
-    for module in sorted(imported_top_level_modules()):
-        names = {d.lower().replace("_", "-") for d in distributions.get(module, [])}
+    for module, names in third_party_imports(python_files(PROJECT_ROOT, CODE), LOCAL_PACKAGES).items():
         assert names, f"{module} is imported but not installed"
         if not names & set(pins):
             missing[module] = sorted(names)
@@ -92,3 +70,17 @@ def test_bundled_files_the_steps_need_are_in_the_repository() -> None:
         data_uri = yaml.safe_load((PROJECT_ROOT / "configs" / config).read_text())["parameters"]["data_uri"]
         assert (PROJECT_ROOT / data_uri).is_file()
     assert (PROJECT_ROOT / BUNDLED_DATA).is_file()
+
+
+def test_lock_parser_reads_lines_as_pip_does(tmp_path: Path) -> None:
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(
+        "--index-url https://pypi.org/simple\n"
+        'Tensorflow_CPU==2.21.0 ; sys_platform == "linux"  # via -r requirements.in\n'
+        "    # via keras\n"
+        "requests>=2.0\n"
+    )
+    assert pinned_requirements(["tensorflow-cpu"], lock) == ['Tensorflow_CPU==2.21.0; sys_platform == "linux"']
+    assert pinned(lock) == {"tensorflow-cpu": "==2.21.0", "requests": ">=2.0"}
+    with pytest.raises(ValueError, match=r"no exact pin for \['requests', 'nltk'\]"):
+        pinned_requirements(["requests", "nltk"], lock)

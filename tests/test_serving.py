@@ -18,9 +18,11 @@ import run
 from review_classifier.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY_STEP, DEPLOYMENT_PIPELINE
 from serving import stop
+from serving.lock import read_lock
 from serving.process import free_port, post_json
 from stacks.register import main as register_stacks
 from steps.registry import load_classifier
+from tests.imports import third_party_imports
 from tests.pipeline_helpers import USELESS_CANDIDATE, run_training, write_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -175,9 +177,17 @@ def test_bento_is_self_contained(service: str) -> None:
     assert sorted(p.name for p in Path(stored.path).iterdir() if p.suffix in {".keras", ".json"}) == [
         "model.keras", "vocabulary.json"
     ]
-    requirements = (Path(bento.path) / "env" / "python" / "requirements.txt").read_text().split()
+    requirements_file = Path(bento.path) / "env" / "python" / "requirements.txt"
+    requirements = requirements_file.read_text().split()
     assert "tensorflow-cpu==2.21.0" in requirements and all("==" in r for r in requirements)
     assert bento.info.labels["zenml_model"] == MODEL
+    # Only what serving runs: the service, its pinned model tag and the pure package.
+    assert sorted(p.name for p in (source / "serving").iterdir()) == ["__init__.py", "model_tag.txt", "service.py"]
+    code = list(source.rglob("*.py"))
+    assert {p.relative_to(source).parts[0] for p in code} == {"serving", "review_classifier"}
+    installed = set(read_lock(requirements_file))
+    imported = third_party_imports(code, {"serving", "review_classifier"})
+    assert {m: names for m, names in imported.items() if not names & installed} == {}
 
 
 def test_only_a_production_version_is_deployed(trained, workdir: Path) -> None:

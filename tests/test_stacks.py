@@ -61,6 +61,33 @@ def test_remote_stacks_are_refused_on_a_local_store(monkeypatch, capsys) -> None
     assert "remote stacks need the client connected to a ZenML server" in capsys.readouterr().out
 
 
+def test_a_flavor_whose_source_moved_is_updated_once(capsys) -> None:
+    """A store from before zenml_fixes/ has ``bentoml_newstyle`` at its old path; registering repairs it."""
+    from zenml.client import Client
+    from zenml.models import FlavorUpdate
+    from zenml.stack import Stack
+
+    from zenml_fixes.bentoml_deployer import NewStyleBentoMLModelDeployer
+
+    client = Client()
+    assert register_main(["local", "--env-file", os.devnull]) == 0
+    (stored,) = client.list_flavors(name="bentoml_newstyle").items
+    old_source = "serving.zenml_deployer.NewStyleBentoMLModelDeployerFlavor"
+    client.zen_store.update_flavor(stored.id, FlavorUpdate(source=old_source))
+    capsys.readouterr()
+
+    assert register_main(["local", "--env-file", os.devnull]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "stack 'local' unchanged",
+        f"  flavor 'bentoml_newstyle' updated (source {old_source} -> "
+        "zenml_fixes.bentoml_deployer.NewStyleBentoMLModelDeployerFlavor)",
+    ]
+    deployer = Stack.from_model(client.get_stack("local", allow_name_prefix_match=False)).model_deployer
+    assert isinstance(deployer, NewStyleBentoMLModelDeployer)
+    assert register_main(["local", "--env-file", os.devnull]) == 0
+    assert capsys.readouterr().out.splitlines() == ["stack 'local' unchanged"]
+
+
 @pytest.fixture(scope="module")
 def stack_flow(tmp_path_factory, sample_reviews):
     """Run tests/remote/stack_flow.py against a fresh ZenML server; its JSON result."""

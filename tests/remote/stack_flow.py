@@ -32,7 +32,7 @@ from zenml.zen_stores.rest_zen_store import RestZenStoreConfiguration  # noqa: E
 import run  # noqa: E402
 from review_classifier.names import TRAINING_PIPELINE  # noqa: E402
 from stacks import register  # noqa: E402
-from stacks.kubeflow_orchestrator import ResourceAwareKubeflowOrchestrator  # noqa: E402
+from zenml_fixes.kubeflow_orchestrator import ResourceAwareKubeflowOrchestrator  # noqa: E402
 from tests.pipeline_helpers import write_config  # noqa: E402
 
 OUT = Path(os.environ["OUT_DIR"])

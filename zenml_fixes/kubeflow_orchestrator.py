@@ -1,9 +1,20 @@
-"""The Kubeflow orchestrator with step memory limits that compile.
+"""Orchestrator flavor ``kubeflow_resources``: ZenML's Kubeflow orchestrator with memory limits that compile.
 
-ZenML 0.98's Kubeflow orchestrator hands KFP the memory of ``ResourceSettings``
-as a float of GB, and KFP's ``set_memory_limit`` only takes a string such as
-``"4G"``, so any step with a memory setting breaks compilation. This flavor is
-the stock one with that single method corrected; everything else is inherited.
+Symptom: on the ``kubeflow`` stack, any step with ``ResourceSettings(memory=...)`` (every
+step of ``configs/kubeflow.yaml``) stops the run before submission, in KFP's compiler:
+``TypeError: expected string or bytes-like object, got 'float'``.
+
+Versions checked (site-packages): ZenML 0.98.0 (``zenml.integrations.kubeflow``) with
+kfp 2.16.1.
+
+What it changes, and nothing else: ``_configure_container_resources`` hands KFP's
+``set_memory_limit`` the memory as the string it accepts (``"4GB"`` -> ``"4G"``,
+``"512MiB"`` -> ``"512Mi"``) instead of stock's float of GB (``4.0``). CPU, GPU and node
+selectors are the stock code's.
+
+Delete when ``tests/test_zenml_fixes.py`` reports the stock orchestrator fixed; then set
+``flavor: kubeflow`` in ``stacks/kubeflow.yaml`` and drop ``kubeflow_resources`` from
+``stacks/register.py``.
 """
 
 from __future__ import annotations
@@ -34,7 +45,7 @@ class ResourceAwareKubeflowOrchestrator(KubeflowOrchestrator):
 
 
 class ResourceAwareKubeflowOrchestratorFlavor(KubeflowOrchestratorFlavor):
-    """Registered as ``kubeflow_resources`` by ``stacks/register.py``."""
+    """Flavor ``kubeflow_resources``, selected by ``stacks/kubeflow.yaml``."""
 
     @property
     def name(self) -> str:

@@ -1,11 +1,27 @@
-"""ZenML's BentoML model deployer, corrected for BentoML >= 1.2 services.
+"""Model-deployer flavor ``bentoml_newstyle``: ZenML's BentoML deployer, corrected for BentoML >= 1.2.
 
-ZenML 0.98's local BentoML deployment checks ``isinstance(svc, bentoml.Service)``
-to detect an *old-style* service, but since BentoML 1.2 ``bentoml.Service`` is the
-new-style class. A ``@bentoml.service`` therefore goes down the old code path, its
-daemon dies on ``svc.runners``, and the deploy step still reports success. Here
-the daemon serves new-style services with BentoML's own server, and the deployer
-raises when the service does not come up. Registered as flavor ``bentoml_newstyle``.
+Symptom: ``make serve`` reports success, but nothing answers on the port; the service
+log ends in ``AttributeError: 'Service' object has no attribute 'runners'``.
+
+Versions checked (site-packages): ZenML 0.98.0 (``zenml.integrations.bentoml``) with
+BentoML 1.4.39; the stock code comes from ZenML, whatever BentoML >= 1.2 it runs with.
+
+What it changes, and nothing else (config, endpoint, ``SERVICE_TYPE`` are the stock ones):
+
+1. ``run`` (the daemon): stock tells old-style from new-style services with
+   ``isinstance(svc, bentoml.Service)``, true for a ``@bentoml.service`` since BentoML 1.2,
+   so it starts the old ``serve_http_production``, which dies on ``svc.runners``. Here only
+   a ``bentoml.legacy.Service`` takes the stock path; others are served by ``serve_http``.
+2. ``_create_new_service`` (the deployer): stock only logs when the service does not come up
+   within ``timeout``, so ``deploy_model`` records it and the step succeeds. Here it raises,
+   naming the service log, and ``deploy_model`` removes the record and fails the step.
+3. ``deprovision``: stock signals the daemon process only. A forced stop (SIGKILL) leaves
+   the BentoML workers it started orphaned, still holding the port and answering requests.
+   Here the daemon's whole process tree is stopped (SIGTERM, SIGKILL after 15 s).
+
+Delete when ``tests/test_zenml_fixes.py`` reports all three stock behaviours fixed (each
+test names this file); then set ``flavor: bentoml`` in ``stacks/local.yaml`` and drop
+``bentoml_newstyle`` from ``stacks/register.py``.
 """
 
 from __future__ import annotations
@@ -27,7 +43,7 @@ from zenml.services.service import BaseService, ServiceConfig
 
 
 class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
-    """The stock service (same config, endpoint, ``SERVICE_TYPE``) with a ``run`` that works."""
+    """The stock service with changes 1 and 3 of the module docstring."""
 
     def run(self) -> None:
         from _bentoml_impl.server import serve_http
@@ -60,7 +76,6 @@ class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
         except KeyboardInterrupt:
             pass
 
-
     def deprovision(self, force: bool = False) -> None:
         """Stop the daemon and the BentoML workers it started.
 
@@ -83,7 +98,7 @@ class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
 
 
 class NewStyleBentoMLModelDeployer(BentoMLModelDeployer):
-    """Creates the corrected service, and fails loudly when it does not start."""
+    """The stock deployer with change 2, creating the service above."""
 
     def _create_new_service(self, id: UUID, timeout: int, config: ServiceConfig) -> BaseService:
         if not isinstance(config, BentoMLLocalDeploymentConfig):
@@ -97,7 +112,7 @@ class NewStyleBentoMLModelDeployer(BentoMLModelDeployer):
 
 
 class NewStyleBentoMLModelDeployerFlavor(BentoMLModelDeployerFlavor):
-    """Flavor ``bentoml_newstyle``: the stock BentoML deployer with the fix above."""
+    """Flavor ``bentoml_newstyle``, selected by ``stacks/local.yaml``."""
 
     @property
     def name(self) -> str:

@@ -1,0 +1,41 @@
+"""What code imports, read from its source without running it: for the image, the Bento and the fixes' tests."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from importlib.metadata import packages_distributions
+from pathlib import Path
+from typing import Dict, Iterable, List, Set
+
+from packaging.utils import canonicalize_name
+
+
+def python_files(root: Path, entries: Iterable[str]) -> List[Path]:
+    """The ``.py`` files of ``entries`` (packages or single files) under ``root``."""
+    files = []
+    for entry in entries:
+        path = root / entry
+        files += [path] if path.is_file() else sorted(path.rglob("*.py"))
+    return files
+
+
+def imports(file: Path) -> Set[str]:
+    """The absolute modules ``file`` imports: ``import a.b`` -> ``a.b``, ``from a.b import c`` -> ``a.b``."""
+    modules = set()
+    for node in ast.walk(ast.parse(file.read_text())):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules.add(node.module)
+    return modules
+
+
+def third_party_imports(files: Iterable[Path], local: Set[str]) -> Dict[str, Set[str]]:
+    """Top-level module -> canonical names of the installed distributions providing it; neither local nor stdlib.
+
+    A module no installed distribution provides maps to an empty set.
+    """
+    modules = {m.split(".")[0] for file in files for m in imports(file)} - local - set(sys.stdlib_module_names)
+    distributions = packages_distributions()
+    return {m: {canonicalize_name(d) for d in distributions.get(m, [])} for m in sorted(modules)}
