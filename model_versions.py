@@ -19,7 +19,7 @@ def summaries(client: Client, model_name: str) -> List[VersionSummary]:
     return [
         VersionSummary(
             id=v.id, number=v.number, stage=v.stage, created=v.created, metadata=v.run_metadata,
-            running=any(not run.status.is_finished for run in depaginate(client.list_pipeline_runs, model_version_id=v.id)),
+            running=any(not r.status.is_finished for r in depaginate(client.list_pipeline_runs, model_version_id=v.id)),
         )
         for v in versions
     ]
