@@ -11,6 +11,7 @@ from zenml.io import fileio
 
 from review_classifier.dataset import TEXT, DatasetSchema, load_unlabelled, write_table
 from review_classifier.inference import predict_table
+from review_classifier.names import DECISION_THRESHOLD
 from steps.ingest import read_uri, resolve_uri
 from steps.materializers import ContentHashedPandasMaterializer
 from steps.registry import decision_threshold, load_classifier, require_production
@@ -57,7 +58,7 @@ def predict(
             write_table(predictions, file, output_uri)
         logger.info("Wrote predictions to %s", output_uri)
     log_metadata(
-        metadata={"rows": len(predictions), "model_version": str(model.version), "decision_threshold": threshold,
+        metadata={"rows": len(predictions), "model_version": str(model.version), DECISION_THRESHOLD: threshold,
                   "labels": {k: int(v) for k, v in counts.items()},
                   "empty_text": int((predictions["status"] != "ok").sum()), "output_uri": output_uri or ""},
         infer_artifact=True,
