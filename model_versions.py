@@ -1,6 +1,6 @@
 """``python run.py models [--prune [--dry-run]]``: the model's versions, and pruning of never-promoted ones.
 
-ZenML only (Client API), no TensorFlow: the table answers in about a second.
+ZenML's Client API only: never TensorFlow or Keras, so it answers in the time ZenML takes to import.
 """
 
 from __future__ import annotations
