@@ -14,7 +14,7 @@ export ZENML_ANALYTICS_OPT_IN := false
 export BENTOML_DO_NOT_TRACK := true
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: install install-remote run serve stop-serve test test-unit lint format bench stacks dashboard stop-dashboard lock clean
+.PHONY: install install-remote run models serve stop-serve test test-unit lint format bench stacks dashboard stop-dashboard lock clean
 
 install: $(STAMP)
 
@@ -43,6 +43,11 @@ $(SETUP): | $(STAMP)
 ## Train with the bundled data on the active stack (`local` on a fresh clone).
 run: $(STAMP) $(SETUP)
 	$(PY) run.py --config $(CONFIG)
+
+## The model's versions: stage, test metrics, decision threshold, promoted and why.
+## `.venv/bin/python run.py models --prune [--dry-run]` deletes the never-promoted ones.
+models: $(STAMP)
+	$(PY) run.py models
 
 ## Deploy the production model as a local HTTP service (http://127.0.0.1:3000) / stop it.
 serve:

@@ -3,6 +3,9 @@
 The config is a plain ZenML run configuration (parameters, step settings,
 model, schedule...); its ``extra.pipeline`` names the pipeline to run.
 The orchestrator and artifact store come from the active ZenML stack.
+
+``python run.py models`` lists the model's versions (stage, metrics, decision
+threshold, promotion and why); ``models --prune`` deletes the never-promoted ones.
 """
 
 from __future__ import annotations
@@ -15,14 +18,23 @@ from typing import List, NamedTuple, Optional
 
 import yaml
 
-from review_classifier.names import PIPELINE_NAMES, TRAINING_PIPELINE
+from review_classifier.names import MODEL_NAME, PIPELINE_NAMES, TRAINING_PIPELINE
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, type=Path, help="run config YAML, e.g. configs/local.yaml")
+    parser.add_argument("--config", type=Path, help="run config YAML, e.g. configs/local.yaml")
     parser.add_argument("--no-cache", action="store_true", help="re-run every step, ignoring ZenML's cache")
-    return parser.parse_args(argv)
+    commands = parser.add_subparsers(dest="command", title="commands")
+    models = commands.add_parser("models", help="table of the model's versions; --prune deletes never-promoted ones")
+    models.add_argument("--model", default=MODEL_NAME, help=f"ZenML model name (default {MODEL_NAME})")
+    models.add_argument("--prune", action="store_true",
+                        help="delete the versions never promoted and without a stage, whose runs have finished")
+    models.add_argument("--dry-run", action="store_true", help="with --prune: only print what would be deleted")
+    args = parser.parse_args(argv)
+    if (args.command is None) == (args.config is None):
+        parser.error("give either --config CONFIG or the command `models`")
+    return args
 
 
 class RunConfig(NamedTuple):
@@ -65,8 +77,12 @@ def require_stack(config: RunConfig) -> None:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    config = read_config(args.config)
     os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
+    if args.command == "models":
+        from model_versions import main as models  # ZenML only, never TensorFlow
+
+        return models(args.model, prune=args.prune, dry_run=args.dry_run)
+    config = read_config(args.config)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     require_stack(config)
     from pipelines import PIPELINES  # ZenML and TensorFlow: only once the arguments are known to be good

@@ -81,7 +81,7 @@ def main() -> None:
     from review_classifier.names import MODEL_NAME
     from serving.bento import build_bento, save_model
     from serving.process import served
-    from steps.registry import load_classifier, production_version
+    from steps.registry import decision_threshold, load_classifier, production_version
 
     version = production_version(MODEL_NAME)
     if version is None:
@@ -89,7 +89,7 @@ def main() -> None:
     classifier = load_classifier(version)
     bento = build_bento(
         save_model(classifier.model, classifier.vocabulary, zenml_model=MODEL_NAME,
-                   zenml_version=str(version.number), metrics={}),
+                   zenml_version=str(version.number), metrics={}, decision_threshold=decision_threshold(version)),
         {"zenml_model_version": str(version.number), "purpose": "benchmark"},
     )
     with tempfile.TemporaryDirectory() as scratch, served(bento, Path(scratch) / "serve.log") as url:

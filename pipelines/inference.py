@@ -23,7 +23,6 @@ def inference_pipeline(
     data_uri: str,
     dataset: DatasetSchema = DatasetSchema(),
     output_uri: Optional[str] = None,
-    threshold: float = 0.5,
 ) -> None:
-    """ingest_texts -> predict (with the production model version)."""
-    predict(ingest_texts(data_uri, dataset), output_uri, threshold)
+    """ingest_texts -> predict (with the production model version and its decision threshold)."""
+    predict(ingest_texts(data_uri, dataset), output_uri)

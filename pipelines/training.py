@@ -8,6 +8,7 @@ from zenml import Model, pipeline
 
 from pipelines.docker_settings import DOCKER_SETTINGS
 from review_classifier.dataset import DatasetSchema
+from review_classifier.metrics import check_threshold
 from review_classifier.model import DEFAULT_CANDIDATES, ModelSettings
 from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.splits import SplitSettings
@@ -42,13 +43,19 @@ def training_pipeline(
     seed: int = 0,
     quality_minimums: Optional[Dict[str, float]] = None,
     promotion_metric: str = "roc_auc",
+    decision_threshold: float = 0.5,
 ) -> None:
-    """ingest -> preprocess -> split -> tokenize -> train -> evaluate -> quality gate -> promote."""
+    """ingest -> preprocess -> split -> tokenize -> train -> evaluate -> quality gate -> promote.
+
+    ``decision_threshold`` (P(positive) from which a review is labelled positive)
+    belongs to the model version: checked here, before any step runs.
+    """
+    check_threshold(decision_threshold)
     reviews = ingest(data_uri, dataset)
     corpus = preprocess(reviews, normalization)
     train_set, validation_set, test_set = split(corpus, split_settings)
     vocabulary = tokenize(train_set, validation_set, vocabulary_settings, normalization)
     model, training_summary = train(train_set, validation_set, vocabulary, list(candidates or DEFAULT_CANDIDATES), seed)
-    test_metrics, _report = evaluate(model, vocabulary, test_set, training_summary)
+    test_metrics, _report = evaluate(model, vocabulary, test_set, training_summary, decision_threshold)
     quality_gate(test_metrics, DEFAULT_QUALITY_MINIMUMS if quality_minimums is None else quality_minimums)
     promote(test_metrics, test_set, promotion_metric, after="quality_gate")

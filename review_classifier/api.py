@@ -38,4 +38,5 @@ class ModelInfo(BaseModel):
     model_name: str
     model_version: str
     bento_model: str
+    decision_threshold: float = Field(description="P(positive) from which a text is labelled positive")
     metrics: Dict[str, Any]

@@ -38,7 +38,7 @@ class ReviewClassifier:
 
 
 def predict_table(
-    classifier: ReviewClassifier, texts: pd.DataFrame, model_version: str, threshold: float = 0.5
+    classifier: ReviewClassifier, texts: pd.DataFrame, model_version: str, threshold: float
 ) -> pd.DataFrame:
     """One row out per row in, in order: probability and label, or ``empty text`` and no prediction."""
     has_text = texts[TEXT] != ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Mapping, Sequence
 
 import numpy as np
 from sklearn.metrics import (
@@ -14,22 +14,49 @@ from sklearn.metrics import (
     roc_curve,
 )
 
+from review_classifier.names import DECISION_THRESHOLD
+
 CLASS_NAMES = ("negative", "positive")
 
 
-def predicted_classes(probabilities: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+class MissingThresholdError(RuntimeError):
+    """A model stored before the decision threshold was stored with it."""
+
+
+def check_threshold(threshold: float) -> float:
+    """``threshold`` itself; a probability cut at 0 or 1 would give every text the same label."""
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"decision_threshold must be strictly between 0 and 1, got {threshold}")
+    return float(threshold)
+
+
+def stored_threshold(metadata: Mapping[str, Any], owner: str) -> float:
+    """The decision threshold ``owner`` (a model version, a BentoML model) was trained with.
+
+    Models stored before the threshold was part of the model have none: they
+    are refused by name rather than silently given 0.5, which may not be what
+    they were meant to be used with.
+    """
+    if DECISION_THRESHOLD not in metadata:
+        raise MissingThresholdError(
+            f"{owner} has no '{DECISION_THRESHOLD}' metadata: it was stored before the decision threshold was "
+            "recorded with the model; train a new version (or archive this one with "
+            "`zenml model version update MODEL VERSION --stage archived`)"
+        )
+    return check_threshold(float(metadata[DECISION_THRESHOLD]))
+
+
+def predicted_classes(probabilities: np.ndarray, threshold: float) -> np.ndarray:
     """0/1 per probability: the one decision rule evaluation, batch inference and serving share."""
     return (np.asarray(probabilities) >= threshold).astype(int)
 
 
-def labels_of(probabilities: np.ndarray, threshold: float = 0.5) -> List[str]:
+def labels_of(probabilities: np.ndarray, threshold: float) -> List[str]:
     """The class name each probability stands for."""
     return [CLASS_NAMES[c] for c in predicted_classes(probabilities, threshold)]
 
 
-def classification_metrics(
-    labels: np.ndarray, probabilities: np.ndarray, *, threshold: float = 0.5
-) -> Dict[str, Any]:
+def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float) -> Dict[str, Any]:
     """Accuracy, per-class precision/recall/F1, ROC-AUC, PR-AUC, confusion matrix, baseline.
 
     The majority-class baseline is the accuracy of always predicting the most

@@ -22,3 +22,8 @@ PIPELINE_NAMES = (TRAINING_PIPELINE, DEPLOYMENT_PIPELINE, BATCH_INFERENCE_PIPELI
 
 #: The deployment pipeline's step that starts the service; the model deployer finds services by it.
 DEPLOY_STEP = "deploy"
+
+#: Model version metadata keys (the models table reads them; the threshold also goes into the BentoML model).
+TEST_METRICS = "test_metrics"
+PROMOTION = "promotion"
+DECISION_THRESHOLD = "decision_threshold"

@@ -10,7 +10,7 @@ from typing import Any, Dict
 import bentoml
 import keras
 
-from review_classifier.names import BENTO_NAME
+from review_classifier.names import BENTO_NAME, DECISION_THRESHOLD, TEST_METRICS
 from review_classifier.vocabulary import Vocabulary
 from serving.lock import pinned_requirements
 
@@ -21,13 +21,19 @@ SERVING_PACKAGES = ["bentoml", "fastapi", "keras", "nltk", "numpy", "pandas", "p
 
 
 def save_model(
-    model: keras.Model, vocabulary: Vocabulary, *, zenml_model: str, zenml_version: str, metrics: Dict[str, Any]
+    model: keras.Model,
+    vocabulary: Vocabulary,
+    *,
+    zenml_model: str,
+    zenml_version: str,
+    metrics: Dict[str, Any],
+    decision_threshold: float,
 ) -> str:
-    """Store the ``.keras`` file and the vocabulary JSON as a BentoML model; returns its tag."""
+    """Store the ``.keras`` file, the vocabulary JSON and the decision threshold as a BentoML model; its tag."""
     with bentoml.models.create(
         BENTO_NAME,
         labels={"zenml_model": zenml_model, "zenml_model_version": zenml_version},
-        metadata={"test_metrics": metrics},
+        metadata={TEST_METRICS: metrics, DECISION_THRESHOLD: decision_threshold},
     ) as stored:
         model.save(stored.path_of("model.keras"))
         Path(stored.path_of("vocabulary.json")).write_text(vocabulary.model_dump_json())

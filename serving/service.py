@@ -15,8 +15,8 @@ import bentoml
 from fastapi import FastAPI
 
 from review_classifier.api import ModelInfo, Prediction, Texts
-from review_classifier.metrics import labels_of
-from review_classifier.names import BENTO_NAME
+from review_classifier.metrics import labels_of, stored_threshold
+from review_classifier.names import BENTO_NAME, TEST_METRICS
 
 #: The BentoML model to serve: $REVIEW_CLASSIFIER_MODEL, else the tag a Bento build pinned, else latest.
 _PINNED = Path(__file__).with_name("model_tag.txt")
@@ -60,7 +60,8 @@ class ReviewClassifierService:
             model_name=stored.info.labels["zenml_model"],
             model_version=stored.info.labels["zenml_model_version"],
             bento_model=str(stored.tag),
-            metrics=dict(stored.info.metadata.get("test_metrics", {})),
+            decision_threshold=stored_threshold(stored.info.metadata, f"BentoML model {stored.tag}"),
+            metrics=dict(stored.info.metadata.get(TEST_METRICS, {})),
         )
         self.classifier.predict_proba(["warm up"])
         # TensorFlow and Keras leave a very large heap of long-lived objects: freezing it
@@ -74,10 +75,10 @@ class ReviewClassifierService:
         version = self.info.model_version
         return [
             Prediction(label=label, probability=float(p), model_version=version)
-            for label, p in zip(labels_of(probabilities), probabilities)
+            for label, p in zip(labels_of(probabilities, self.info.decision_threshold), probabilities)
         ]
 
     @info_app.get("/metadata")
     def metadata(self) -> ModelInfo:
-        """Model name, ZenML model version and its test metrics."""
+        """Model name, ZenML model version, its decision threshold and test metrics."""
         return self.info

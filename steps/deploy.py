@@ -14,9 +14,10 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import (
     BentoMLLocalDeploymentService,
 )
 
+from review_classifier.names import TEST_METRICS
 from serving.bento import build_bento, save_model
 from serving.process import smoke_test
-from steps.registry import require_production
+from steps.registry import decision_threshold, require_production
 
 logger = logging.getLogger(__name__)
 SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]
@@ -24,13 +25,17 @@ SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]
 
 @step(enable_cache=False)
 def bento_builder() -> Annotated[str, ArtifactConfig(name="bento", tags=["deployment"])]:
-    """Package the pipeline's model version, which must be ``production``, as a Bento; its tag."""
+    """Package the pipeline's model version, which must be ``production``, as a Bento; its tag.
+
+    The version's decision threshold goes into the BentoML model's metadata, which is all the service reads.
+    """
     model = get_step_context().model
     require_production(model)
-    metrics = model.run_metadata.get("test_metrics", {})
+    threshold = decision_threshold(model)
+    metrics = model.run_metadata.get(TEST_METRICS, {})
     model_tag = save_model(
         model.load_artifact("model"), model.load_artifact("vocabulary"),
-        zenml_model=model.name, zenml_version=str(model.version), metrics=metrics,
+        zenml_model=model.name, zenml_version=str(model.version), metrics=metrics, decision_threshold=threshold,
     )
     labels = {
         "zenml_model": model.name,

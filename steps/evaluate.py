@@ -13,6 +13,7 @@ from zenml.types import HTMLString
 from review_classifier.dataset import LABEL, TEXT
 from review_classifier.inference import ReviewClassifier
 from review_classifier.metrics import classification_metrics, roc_points, unmet_thresholds
+from review_classifier.names import DECISION_THRESHOLD, TEST_METRICS
 from review_classifier.report import evaluation_html
 from review_classifier.vocabulary import Vocabulary
 
@@ -27,20 +28,32 @@ class QualityGateError(RuntimeError):
 # training itself was a cache hit.
 @step(enable_cache=False)
 def evaluate(
-    model: keras.Model, vocabulary: Vocabulary, test_set: pd.DataFrame, training_summary: Dict[str, Any]
+    model: keras.Model,
+    vocabulary: Vocabulary,
+    test_set: pd.DataFrame,
+    training_summary: Dict[str, Any],
+    decision_threshold: float,
 ) -> Tuple[
     Annotated[Dict[str, Any], ArtifactConfig(name="test_metrics", tags=["metrics"])],
     Annotated[HTMLString, ArtifactConfig(name="evaluation_report", tags=["report"])],
 ]:
-    """Score the raw test texts through the serving code path; record metrics and training on the model version."""
+    """Score the raw test texts through the serving code path; record metrics and training on the model version.
+
+    The decision threshold is recorded on the model version too: every later
+    user of the version (promotion, batch inference, the Bento) reads it there.
+    """
     probabilities = ReviewClassifier(model, vocabulary).predict_proba(test_set[TEXT].tolist())
     labels = test_set[LABEL].to_numpy()
-    metrics = classification_metrics(labels, probabilities)
+    metrics = classification_metrics(labels, probabilities, decision_threshold)
     logger.info(
-        "Test: accuracy %.4f, ROC-AUC %.4f, PR-AUC %.4f (majority baseline %.4f)",
-        metrics["accuracy"], metrics["roc_auc"], metrics["pr_auc"], metrics["majority_baseline_accuracy"],
+        "Test: accuracy %.4f at threshold %s, ROC-AUC %.4f, PR-AUC %.4f (majority baseline %.4f)",
+        metrics["accuracy"], decision_threshold, metrics["roc_auc"], metrics["pr_auc"],
+        metrics["majority_baseline_accuracy"],
     )
-    log_metadata(metadata={"test_metrics": metrics, "training": training_summary}, infer_model=True)
+    log_metadata(
+        metadata={TEST_METRICS: metrics, "training": training_summary, DECISION_THRESHOLD: decision_threshold},
+        infer_model=True,
+    )
     context = get_step_context()
     title = f"{context.model.name} version {context.model.version}: test evaluation"
     return metrics, HTMLString(evaluation_html(metrics, roc_points(labels, probabilities), title))

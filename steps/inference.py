@@ -11,9 +11,10 @@ from zenml.io import fileio
 
 from review_classifier.dataset import TEXT, DatasetSchema, load_unlabelled, write_table
 from review_classifier.inference import predict_table
+from review_classifier.names import DECISION_THRESHOLD
 from steps.ingest import read_uri, resolve_uri
 from steps.materializers import ContentHashedPandasMaterializer
-from steps.registry import load_classifier, require_production
+from steps.registry import decision_threshold, load_classifier, require_production
 
 logger = logging.getLogger(__name__)
 
@@ -38,22 +39,26 @@ def ingest_texts(
 
 @step(enable_cache=False)
 def predict(
-    new_reviews: pd.DataFrame, output_uri: Optional[str] = None, threshold: float = 0.5
+    new_reviews: pd.DataFrame, output_uri: Optional[str] = None
 ) -> Annotated[pd.DataFrame, ArtifactConfig(name="predictions", tags=["predictions"])]:
-    """Score with the pipeline's model version, which the config pins to ``production``."""
+    """Score with the pipeline's model version, which the config pins to ``production``, at its own threshold."""
     model = get_step_context().model
     require_production(model)
+    threshold = decision_threshold(model)
     classifier = load_classifier(model)
     predictions = predict_table(classifier, new_reviews, str(model.version), threshold)
     counts = predictions["label"].value_counts()
-    logger.info("Predicted %d rows with %s version %s: %s", len(predictions), model.name, model.version, counts.to_dict())
+    logger.info(
+        "Predicted %d rows with %s version %s (threshold %s): %s",
+        len(predictions), model.name, model.version, threshold, counts.to_dict(),
+    )
     if output_uri:
         uri = resolve_uri(output_uri)
         with fileio.open(uri, "wb") as file:
             write_table(predictions, file, output_uri)
         logger.info("Wrote predictions to %s", output_uri)
     log_metadata(
-        metadata={"rows": len(predictions), "model_version": str(model.version),
+        metadata={"rows": len(predictions), "model_version": str(model.version), DECISION_THRESHOLD: threshold,
                   "labels": {k: int(v) for k, v in counts.items()},
                   "empty_text": int((predictions["status"] != "ok").sum()), "output_uri": output_uri or ""},
         infer_artifact=True,

@@ -11,8 +11,9 @@ from zenml.enums import ModelStages
 
 from review_classifier.dataset import LABEL, TEXT
 from review_classifier.metrics import classification_metrics
+from review_classifier.names import PROMOTION
 from review_classifier.promotion import decide_promotion
-from steps.registry import load_classifier, production_version
+from steps.registry import decision_threshold, load_classifier, production_version
 
 logger = logging.getLogger(__name__)
 
@@ -22,21 +23,26 @@ def promote(test_metrics: Dict[str, Any], test_set: pd.DataFrame, metric: str = 
     """Re-score the production model on this run's test split and promote the better one.
 
     The incumbent is scored again rather than trusting its stored metrics,
-    because it may have been evaluated on different data.
+    because it may have been evaluated on different data; it is scored at its
+    own decision threshold, as ``test_metrics`` are at the new version's.
+    The decision and its reason are recorded on the new version (``python run.py models`` shows them).
     """
     model = get_step_context().model
     incumbent = production_version(model.name)
     production_score = None
     if incumbent is not None:
+        threshold = decision_threshold(incumbent)
         probabilities = load_classifier(incumbent).predict_proba(test_set[TEXT].tolist())
-        production_score = classification_metrics(test_set[LABEL].to_numpy(), probabilities)[metric]
+        production_score = classification_metrics(test_set[LABEL].to_numpy(), probabilities, threshold)[metric]
     decision = decide_promotion(
-        metric, test_metrics[metric], production_score, incumbent.name if incumbent else None
+        metric, test_metrics[metric], production_score,
+        version=str(model.version), production_version=str(incumbent.number) if incumbent else None,
     )
-    logger.info("Promotion of version %s: %s", model.version, decision.reason)
+    logger.info(decision.reason)
     log_metadata(
-        metadata={"promotion": {"promoted": decision.promote, "reason": decision.reason, "metric": metric,
-                                "production_score_on_same_test": production_score}},
+        metadata={PROMOTION: {"promoted": decision.promote, "reason": decision.reason, "metric": metric,
+                              "production_version": incumbent.number if incumbent else None,
+                              "production_score_on_same_test": production_score}},
         infer_model=True,
     )
     if decision.promote:

@@ -10,6 +10,7 @@ from zenml.enums import ModelStages
 from zenml.models import ModelVersionResponse
 
 from review_classifier.inference import ReviewClassifier
+from review_classifier.metrics import stored_threshold
 
 
 def production_version(model_name: str) -> Optional[ModelVersionResponse]:
@@ -27,6 +28,15 @@ def require_production(model: Model) -> None:
             f"{model.name} version {model.version} is {model.stage or 'not staged'}, not production; "
             "only the production version is deployed or used for predictions"
         )
+
+
+def decision_threshold(version: Union[Model, ModelVersionResponse]) -> float:
+    """The decision threshold the version was trained with (its metadata); a clear error if it has none."""
+    if isinstance(version, Model):
+        owner = f"{version.name} version {version.version}"
+    else:
+        owner = f"{version.model.name} version {version.number}"
+    return stored_threshold(version.run_metadata, owner)
 
 
 def load_classifier(version: Union[Model, ModelVersionResponse]) -> ReviewClassifier:

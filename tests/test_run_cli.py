@@ -87,3 +87,12 @@ def test_make_targets_keep_the_active_stack(tmp_path: Path, target: list) -> Non
 def test_only_the_first_make_run_of_a_clone_sets_up_the_local_stack(tmp_path: Path) -> None:
     commands = make_dry_run(tmp_path, "run", set_up=False)
     assert "-m stacks.register local" in commands and "stack set local" in commands
+
+
+def test_make_models_runs_the_models_command(tmp_path: Path) -> None:
+    assert make_dry_run(tmp_path, "models").strip().endswith("run.py models")
+
+
+def test_run_needs_a_config_or_a_command() -> None:
+    done = python("run.py")
+    assert done.returncode == 2 and "give either --config CONFIG or the command `models`" in done.stderr

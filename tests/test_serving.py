@@ -16,6 +16,7 @@ from zenml.client import Client
 
 import run
 from review_classifier.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
+from review_classifier.metrics import classification_metrics, labels_of
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY_STEP, DEPLOYMENT_PIPELINE
 from serving import stop
 from serving.lock import read_lock
@@ -27,6 +28,7 @@ from tests.pipeline_helpers import USELESS_CANDIDATE, run_training, write_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MODEL = "review_classifier_serving_tests"  # its own model, so other tests' production is untouched
+THRESHOLD = 0.8  # the production version's decision threshold: not the default, so every consumer must read it
 
 
 def with_model(path: Path, version=None) -> Path:
@@ -57,7 +59,7 @@ def trained(workdir: Path, sample_reviews: pd.DataFrame):
     Client().activate_stack("local")
     sample = workdir / "sample.csv"
     sample_reviews.to_csv(sample, index=False)
-    production_run = run_training(with_model(write_config(workdir, str(sample))))
+    production_run = run_training(with_model(write_config(workdir, str(sample), decision_threshold=THRESHOLD)))
     worse_run = run_training(
         with_model(write_config(workdir, str(sample), candidates=[USELESS_CANDIDATE], quality_minimums={}))
     )
@@ -102,10 +104,11 @@ def test_predict_and_metadata(service: str, trained) -> None:
     results = post_json(service + "/predict", {"texts": ["Love this dress, fits perfectly", "Cheap fabric, returned it"]})
     assert [r["model_version"] for r in results] == [version, version]
     assert all(0.0 <= r["probability"] <= 1.0 for r in results)
-    assert [r["label"] for r in results] == ["positive" if r["probability"] >= 0.5 else "negative" for r in results]
+    assert [r["label"] for r in results] == labels_of([r["probability"] for r in results], THRESHOLD)
     with urllib.request.urlopen(service + "/info/metadata", timeout=10) as response:
         info = json.loads(response.read())
     assert info["model_name"] == MODEL and info["model_version"] == version
+    assert info["decision_threshold"] == THRESHOLD
     assert info["metrics"]["roc_auc"] == pytest.approx(production_run.model_version.run_metadata["test_metrics"]["roc_auc"])
 
 
@@ -134,6 +137,7 @@ def test_bad_input_gets_a_400_and_the_service_keeps_serving(service: str, case: 
 
 
 def test_service_batch_inference_and_evaluation_agree(service: str, trained, workdir: Path) -> None:
+    """Same probabilities, and the same labels at the version's own decision threshold."""
     production_run, _ = trained
     test_set = production_run.steps["evaluate"].inputs["test_set"][0].load()
     texts = test_set["text"].head(40).tolist()
@@ -141,8 +145,17 @@ def test_service_batch_inference_and_evaluation_agree(service: str, trained, wor
     version = production_run.model_version
     evaluation = load_classifier(version)
     expected = evaluation.predict_proba(texts)
+    expected_labels = labels_of(expected, THRESHOLD)
+    assert any(0.5 <= p < THRESHOLD for p in expected), "no text tells the threshold from the default 0.5"
+    stored_metrics = version.run_metadata["test_metrics"]
+    assert stored_metrics["threshold"] == THRESHOLD and version.run_metadata["decision_threshold"] == THRESHOLD
+    all_texts = evaluation.predict_proba(test_set["text"].tolist())
+    recomputed = classification_metrics(test_set["label"].to_numpy(), all_texts, THRESHOLD)
+    assert stored_metrics["confusion_matrix"] == recomputed["confusion_matrix"]
+    assert stored_metrics["accuracy"] == pytest.approx(recomputed["accuracy"])
 
-    served = np.array([r["probability"] for r in post_json(service + "/predict", {"texts": texts})])
+    served_results = post_json(service + "/predict", {"texts": texts})
+    served = np.array([r["probability"] for r in served_results])
 
     new_reviews = workdir / "new_reviews.csv"
     pd.DataFrame({"Title": "", "Review Text": texts}).to_csv(new_reviews, index=False)
@@ -151,6 +164,7 @@ def test_service_batch_inference_and_evaluation_agree(service: str, trained, wor
 
     np.testing.assert_allclose(served, expected, atol=1e-6)
     np.testing.assert_allclose(batch["probability"].to_numpy(), expected, atol=1e-6)
+    assert [r["label"] for r in served_results] == batch["label"].tolist() == expected_labels
 
 
 def test_batch_inference_reports_rows_without_text(trained, workdir: Path) -> None:

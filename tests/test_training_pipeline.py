@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -46,6 +47,7 @@ def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
     assert version is not None and version.id == first_run.model_version.id
     metrics = version.run_metadata["test_metrics"]
     assert metrics["roc_auc"] > 0.75 and metrics["accuracy"] > metrics["majority_baseline_accuracy"]
+    assert metrics["threshold"] == version.run_metadata["decision_threshold"] == 0.5
     assert version.run_metadata["promotion"]["promoted"] is True
     assert version.run_metadata["training"]["chosen_candidate"] == 1
     ingest_meta = first_run.steps["ingest"].outputs["reviews"][0].run_metadata
@@ -109,7 +111,21 @@ def test_a_worse_model_does_not_replace_production(first_run, workdir: Path, sam
     assert production().id == before.id
     new_version = Client().get_model_version(MODEL_NAME, worse.model_version.id)
     assert new_version.stage is None
-    assert "does not beat" in new_version.run_metadata["promotion"]["reason"]
+    assert re.fullmatch(
+        rf"version {new_version.number} not promoted: ROC-AUC 0\.\d{{4}} does not beat production version "
+        rf"{before.number} \(0\.\d{{4}}\) on this test split; production stays version {before.number}",
+        new_version.run_metadata["promotion"]["reason"],
+    )
+
+
+@pytest.mark.parametrize("threshold", [0.0, 1.0])
+def test_a_decision_threshold_outside_0_1_is_refused_before_any_step(
+    workdir: Path, sample_csv: Path, threshold: float
+) -> None:
+    runs = Client().list_pipeline_runs(size=1).total
+    with pytest.raises(ValueError, match=f"decision_threshold must be strictly between 0 and 1, got {threshold}"):
+        run_training(write_config(workdir, str(sample_csv), decision_threshold=threshold))
+    assert Client().list_pipeline_runs(size=1).total == runs
 
 
 def test_quality_gate_failure_fails_the_run_and_keeps_production(first_run, workdir: Path, sample_csv: Path) -> None:

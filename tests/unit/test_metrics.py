@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from review_classifier.metrics import classification_metrics, labels_of, roc_points, unmet_thresholds
+from review_classifier.metrics import (
+    MissingThresholdError,
+    check_threshold,
+    classification_metrics,
+    labels_of,
+    roc_points,
+    stored_threshold,
+    unmet_thresholds,
+)
 from review_classifier.promotion import decide_promotion
 
 LABELS = np.array([1, 1, 1, 1, 0, 0])
@@ -11,7 +19,7 @@ PROBS = np.array([0.9, 0.8, 0.7, 0.3, 0.6, 0.1])
 
 
 def test_metrics_by_hand() -> None:
-    m = classification_metrics(LABELS, PROBS)
+    m = classification_metrics(LABELS, PROBS, 0.5)
     # predicted 1,1,1,0,1,0 -> TP 3, FN 1, FP 1, TN 1
     assert m["confusion_matrix"] == [[1, 1], [1, 3]]
     assert m["accuracy"] == pytest.approx(4 / 6)
@@ -27,7 +35,21 @@ def test_metrics_by_hand() -> None:
 
 
 def test_threshold_moves_predictions() -> None:
-    assert classification_metrics(LABELS, PROBS, threshold=0.65)["confusion_matrix"] == [[2, 0], [1, 3]]
+    metrics = classification_metrics(LABELS, PROBS, 0.65)
+    assert metrics["confusion_matrix"] == [[2, 0], [1, 3]] and metrics["threshold"] == 0.65
+    assert metrics["accuracy"] == pytest.approx(5 / 6)
+
+
+@pytest.mark.parametrize("threshold", [0.0, 1.0, -0.1, 1.5])
+def test_a_threshold_must_lie_strictly_between_0_and_1(threshold: float) -> None:
+    with pytest.raises(ValueError, match=f"decision_threshold must be strictly between 0 and 1, got {threshold}"):
+        check_threshold(threshold)
+
+
+def test_the_threshold_is_read_from_metadata_and_its_absence_names_the_owner() -> None:
+    assert stored_threshold({"decision_threshold": 0.7}, "m version 2") == 0.7
+    with pytest.raises(MissingThresholdError, match="^m version 1 has no 'decision_threshold' metadata"):
+        stored_threshold({"test_metrics": {}}, "m version 1")
 
 
 def test_labels_follow_the_threshold_inclusively() -> None:
@@ -49,8 +71,21 @@ def test_quality_gate_lists_every_unmet_minimum() -> None:
 
 
 def test_promotion_needs_a_strict_improvement() -> None:
-    assert decide_promotion("roc_auc", 0.90, None).promote
-    assert decide_promotion("roc_auc", 0.91, 0.90, "3").promote
-    tie = decide_promotion("roc_auc", 0.90, 0.90, "3")
-    assert not tie.promote and "version 3" in tie.reason
-    assert not decide_promotion("roc_auc", 0.80, 0.90).promote
+    assert decide_promotion("roc_auc", 0.90, None, version="4", production_version=None).promote
+    assert decide_promotion("roc_auc", 0.91, 0.90, version="4", production_version="3").promote
+    assert not decide_promotion("roc_auc", 0.90, 0.90, version="4", production_version="3").promote
+    assert not decide_promotion("roc_auc", 0.80, 0.90, version="4", production_version="3").promote
+
+
+def test_promotion_reasons_say_what_happened_to_both_versions() -> None:
+    assert decide_promotion("roc_auc", 0.9312, 0.934, version="5", production_version="1").reason == (
+        "version 5 not promoted: ROC-AUC 0.9312 does not beat production version 1 (0.9340) on this test split; "
+        "production stays version 1"
+    )
+    assert decide_promotion("accuracy", 0.95, 0.9, version="6", production_version="1").reason == (
+        "version 6 promoted: accuracy 0.9500 beats production version 1 (0.9000) on this test split; "
+        "production is now version 6"
+    )
+    assert decide_promotion("pr_auc", 0.99, None, version="1", production_version=None).reason == (
+        "version 1 promoted: no production version yet (PR-AUC 0.9900); production is now version 1"
+    )
