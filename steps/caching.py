@@ -2,7 +2,7 @@
 
 ZenML hashes a step's own function source; code it calls in other modules
 (``train`` -> ``review_classifier.training`` -> ``review_classifier.model``) is
-invisible to the cache unless named in ``CachePolicy.source_dependencies``.
+invisible to the cache unless the cache policy names it.
 The modules are found by reading the import statements, transitively, without
 importing anything, so a new import is covered without anyone updating a list.
 """
@@ -13,10 +13,9 @@ import ast
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, FrozenSet, Iterator, Optional
+from typing import Dict, FrozenSet, Iterator, Optional
 
 from zenml.config import CachePolicy
-from zenml.config.source import Source, SourceType
 
 #: Top-level packages and modules directly in this folder are project code; everything else is a dependency.
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -44,29 +43,30 @@ def _imported_names(module: str, source: Path) -> Iterator[str]:
 
 
 @lru_cache(maxsize=None)
-def project_modules(module: str) -> FrozenSet[str]:
-    """``module`` and every project module it imports, directly or through other project modules.
+def project_sources(module: str) -> FrozenSet[str]:
+    """The files of ``module`` and of every project module it imports, directly or through other
+    project modules, relative to the project root.
 
     A package's ``__init__`` counts only where it is imported by name: ``steps/__init__.py`` imports
     every step, and following it would make each step's cache depend on all the others.
     """
-    found: set[str] = set()
+    found: Dict[str, Path] = {}
     pending = [module]
     while pending:
         name = pending.pop()
         source = _source_file(name)
         if name in found or source is None:
             continue
-        found.add(name)
-        for imported in _imported_names(name, source):
-            pending.append(imported)
-    return frozenset(found)
+        found[name] = source
+        pending.extend(_imported_names(name, source))
+    return frozenset(path.relative_to(PROJECT_ROOT).as_posix() for path in found.values())
 
 
-def project_code_policy(module: str, **policy: Any) -> CachePolicy:
-    """ZenML's default cache policy plus the source of ``module`` and all project code it imports.
+def project_code_policy(module: str, *file_dependencies: str) -> CachePolicy:
+    """ZenML's default cache policy plus the source files of ``module`` (the step module's ``__name__``),
+    all project code it imports, and any other ``file_dependencies`` (data files the code reads).
 
-    Pass the step module's ``__name__``; ``policy`` adds other cache settings (e.g. file dependencies).
+    Files, not ``source_dependencies``: ZenML loads a source as ``package.attribute``, and
+    ``steps.train`` is then the step that ``steps/__init__.py`` re-exports, not the module.
     """
-    modules = [Source(module=name, type=SourceType.USER) for name in sorted(project_modules(module))]
-    return CachePolicy(source_dependencies=modules, **policy)
+    return CachePolicy(file_dependencies=sorted(project_sources(module) | set(file_dependencies)))

@@ -22,9 +22,7 @@ TOKENS = "tokens"
 # settings, and the normalization code and stopword list themselves.
 @step(
     output_materializers=ContentHashedPandasMaterializer,
-    cache_policy=project_code_policy(
-        __name__, file_dependencies=["review_classifier/nltk_data/corpora/stopwords/english"]
-    ),
+    cache_policy=project_code_policy(__name__, "review_classifier/nltk_data/corpora/stopwords/english"),
 )
 def preprocess(
     reviews: pd.DataFrame, normalization: NormalizationSettings = NormalizationSettings()
