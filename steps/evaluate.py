@@ -16,6 +16,7 @@ from review_classifier.metrics import classification_metrics, roc_points, unmet_
 from review_classifier.names import DECISION_THRESHOLD, TEST_METRICS
 from review_classifier.report import evaluation_html
 from review_classifier.vocabulary import Vocabulary
+from steps.caching import project_code_policy
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def evaluate(
     return metrics, HTMLString(evaluation_html(metrics, roc_points(labels, probabilities), title))
 
 
-@step
+@step(cache_policy=project_code_policy(__name__))
 def quality_gate(test_metrics: Dict[str, Any], minimums: Dict[str, float]) -> None:
     """Fail the run, before any promotion, when a test metric is under its configured minimum."""
     failures = unmet_thresholds(test_metrics, minimums)

@@ -8,11 +8,10 @@ from typing import Annotated
 
 import pandas as pd
 from zenml import ArtifactConfig, log_metadata, step
-from zenml.config import CachePolicy
 
-import review_classifier.text
 from review_classifier.dataset import TEXT
 from review_classifier.text import NormalizationSettings, TextNormalizer
+from steps.caching import project_code_policy
 from steps.materializers import ContentHashedPandasMaterializer
 
 logger = logging.getLogger(__name__)
@@ -23,10 +22,7 @@ TOKENS = "tokens"
 # settings, and the normalization code and stopword list themselves.
 @step(
     output_materializers=ContentHashedPandasMaterializer,
-    cache_policy=CachePolicy(
-        source_dependencies=[review_classifier.text],
-        file_dependencies=["review_classifier/nltk_data/corpora/stopwords/english"],
-    ),
+    cache_policy=project_code_policy(__name__, "review_classifier/nltk_data/corpora/stopwords/english"),
 )
 def preprocess(
     reviews: pd.DataFrame, normalization: NormalizationSettings = NormalizationSettings()

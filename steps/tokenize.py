@@ -11,12 +11,13 @@ from zenml import ArtifactConfig, log_metadata, step
 
 from review_classifier.text import NormalizationSettings
 from review_classifier.vocabulary import OOV_ID, PAD_ID, Vocabulary, VocabularySettings
+from steps.caching import project_code_policy
 from steps.preprocess import TOKENS
 
 logger = logging.getLogger(__name__)
 
 
-@step
+@step(cache_policy=project_code_policy(__name__))
 def tokenize(
     train_set: pd.DataFrame,
     validation_set: pd.DataFrame,

@@ -14,6 +14,7 @@ from review_classifier.dataset import LABEL
 from review_classifier.model import ModelSettings
 from review_classifier.training import sweep
 from review_classifier.vocabulary import Vocabulary
+from steps.caching import project_code_policy
 from steps.materializers import KerasMaterializer
 from steps.preprocess import TOKENS
 
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 # The tensorflow integration is not "installed" in ZenML's eyes next to TF 2.21,
 # so its Keras materializer is named here; otherwise the model would be pickled.
-@step(output_materializers={"model": KerasMaterializer})
+@step(output_materializers={"model": KerasMaterializer}, cache_policy=project_code_policy(__name__))
 def train(
     train_set: pd.DataFrame,
     validation_set: pd.DataFrame,

@@ -26,6 +26,7 @@ def workdir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def sample_csv(workdir: Path, sample_reviews: pd.DataFrame) -> Path:
+    """Shared by every test, so read only: a test that needs other data writes its own file."""
     path = workdir / "sample.csv"
     sample_reviews.to_csv(path, index=False)
     return path
@@ -33,7 +34,7 @@ def sample_csv(workdir: Path, sample_reviews: pd.DataFrame) -> Path:
 
 @pytest.fixture(scope="module")
 def first_run(workdir: Path, sample_csv: Path):
-    """The first training run of the session: it becomes production."""
+    """The first training run of the module: it becomes production (later runs may replace it)."""
     assert production() is None
     return run_training(write_config(workdir, str(sample_csv)))
 
@@ -43,8 +44,7 @@ def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
     assert list(first_run.steps) == [
         "ingest", "preprocess", "split", "tokenize", "train", "evaluate", "quality_gate", "promote"
     ]
-    version = production()
-    assert version is not None and version.id == first_run.model_version.id
+    version = Client().get_model_version(MODEL_NAME, first_run.model_version.id)
     metrics = version.run_metadata["test_metrics"]
     assert metrics["roc_auc"] > 0.75 and metrics["accuracy"] > metrics["majority_baseline_accuracy"]
     assert metrics["threshold"] == version.run_metadata["decision_threshold"] == 0.5
@@ -56,7 +56,7 @@ def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
 
 
 def test_model_is_a_keras_file_and_vocabulary_is_json(first_run) -> None:
-    version = production()
+    version = Client().get_model_version(MODEL_NAME, first_run.model_version.id)
     model = version.get_artifact("model")
     assert model.materializer.import_path.endswith("KerasMaterializer")
     assert os.path.isfile(os.path.join(model.uri, "model.keras"))
@@ -74,37 +74,39 @@ def test_dashboard_report_is_an_html_visualization(first_run) -> None:
     assert [v.type.value for v in report.visualizations] == ["html"]
 
 
-def test_second_run_reuses_the_cached_corpus(first_run, workdir: Path, sample_csv: Path) -> None:
-    second = run_training(write_config(workdir, str(sample_csv), quality_minimums={}))
+def test_second_run_reuses_the_cached_corpus(first_run, tmp_path: Path, sample_csv: Path) -> None:
+    second = run_training(write_config(tmp_path, str(sample_csv), quality_minimums={}))
     assert second.steps["ingest"].status == ExecutionStatus.COMPLETED  # always re-reads the file
-    assert second.steps["preprocess"].status == ExecutionStatus.CACHED
-    assert second.steps["train"].status == ExecutionStatus.CACHED
+    reviews = [run.steps["ingest"].outputs["reviews"][0].content_hash for run in (first_run, second)]
+    assert reviews[0] == reviews[1], "the shared sample was changed by another test"
+    for name in ("preprocess", "split", "tokenize", "train"):
+        assert second.steps[name].status == ExecutionStatus.CACHED, name
     # A cached training still leaves its metrics on the new model version.
     assert second.model_version.id != first_run.model_version.id
     assert set(second.model_version.run_metadata) >= {"test_metrics", "training", "promotion"}
 
 
-def test_changed_data_or_settings_recompute_the_corpus(first_run, workdir: Path, sample_reviews) -> None:
+def test_changed_data_or_settings_recompute_the_corpus(first_run, tmp_path: Path, sample_reviews) -> None:
     edited = sample_reviews.copy()
     edited.iloc[0, edited.columns.get_loc("Review Text")] = "An edited review of a dress."
-    changed_csv = workdir / "sample.csv"  # same path, new content
+    changed_csv = tmp_path / "sample.csv"  # a file of its own: the cache sees the content, not the path
     edited.to_csv(changed_csv, index=False)
-    changed = run_training(write_config(workdir, str(changed_csv)))
+    changed = run_training(write_config(tmp_path, str(changed_csv)))
     assert changed.steps["preprocess"].status == ExecutionStatus.COMPLETED
 
-    settings = run_training(write_config(workdir, str(changed_csv), normalization={"stem": False}))
+    settings = run_training(write_config(tmp_path, str(changed_csv), normalization={"stem": False}))
     assert settings.steps["preprocess"].status == ExecutionStatus.COMPLETED
 
 
-def test_no_cache_flag_recomputes_everything(first_run, workdir: Path, sample_csv: Path) -> None:
-    forced = run_training(write_config(workdir, str(sample_csv)), "--no-cache")
+def test_no_cache_flag_recomputes_everything(first_run, tmp_path: Path, sample_csv: Path) -> None:
+    forced = run_training(write_config(tmp_path, str(sample_csv)), "--no-cache")
     assert all(step.status == ExecutionStatus.COMPLETED for step in forced.steps.values())
 
 
-def test_a_worse_model_does_not_replace_production(first_run, workdir: Path, sample_csv: Path) -> None:
+def test_a_worse_model_does_not_replace_production(first_run, tmp_path: Path, sample_csv: Path) -> None:
     before = production()
     worse = run_training(
-        write_config(workdir, str(sample_csv), candidates=[USELESS_CANDIDATE], quality_minimums={})
+        write_config(tmp_path, str(sample_csv), candidates=[USELESS_CANDIDATE], quality_minimums={})
     )
     assert worse.status == ExecutionStatus.COMPLETED
     assert worse.steps["promote"].outputs["output"][0].load() is False
@@ -128,15 +130,15 @@ def test_a_decision_threshold_outside_0_1_is_refused_before_any_step(
     assert Client().list_pipeline_runs(size=1).total == runs
 
 
-def test_quality_gate_failure_fails_the_run_and_keeps_production(first_run, workdir: Path, sample_csv: Path) -> None:
+def test_quality_gate_failure_fails_the_run_and_keeps_production(first_run, tmp_path: Path, sample_csv: Path) -> None:
     before = production()
     with pytest.raises(QualityGateError, match=r"quality gate failed: roc_auc 0\.\d+ < 0\.999; production is unchanged"):
-        run_training(write_config(workdir, str(sample_csv), quality_minimums={"roc_auc": 0.999}))
+        run_training(write_config(tmp_path, str(sample_csv), quality_minimums={"roc_auc": 0.999}))
     assert Client().get_pipeline(TRAINING_PIPELINE).last_run.status == ExecutionStatus.FAILED
     assert production().id == before.id
 
 
-def _bad_inputs(directory: Path, sample: pd.DataFrame):
+def _bad_inputs(sample: pd.DataFrame):
     """(file name, writer, expected message) for every rejection of ingest."""
     def csv(frame):
         return lambda path: frame.to_csv(path, index=False)
@@ -156,14 +158,13 @@ def _bad_inputs(directory: Path, sample: pd.DataFrame):
 
 @pytest.mark.parametrize("case", range(6), ids=["missing", "non-utf8", "missing-column", "no-text", "unknown-label", "single-class"])
 def test_bad_input_is_rejected_with_its_reason_and_production_is_unchanged(
-    first_run, workdir: Path, sample_reviews: pd.DataFrame, case: int
+    first_run, tmp_path: Path, sample_reviews: pd.DataFrame, case: int
 ) -> None:
-    name, write, message = _bad_inputs(workdir, sample_reviews)[case]
-    path = workdir / "bad" / name
-    path.parent.mkdir(exist_ok=True)
+    name, write, message = _bad_inputs(sample_reviews)[case]
+    path = tmp_path / name
     if write:
         write(path)
     before = production()
     with pytest.raises(DataValidationError, match=message):
-        run_training(write_config(workdir, str(path)))
+        run_training(write_config(tmp_path, str(path)))
     assert production().id == before.id

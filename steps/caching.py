@@ -1,0 +1,72 @@
+"""Cache keys that cover the project code a step runs, not only the step function.
+
+ZenML hashes a step's own function source; code it calls in other modules
+(``train`` -> ``review_classifier.training`` -> ``review_classifier.model``) is
+invisible to the cache unless the cache policy names it.
+The modules are found by reading the import statements, transitively, without
+importing anything, so a new import is covered without anyone updating a list.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterator, Optional
+
+from zenml.config import CachePolicy
+
+#: Top-level packages and modules directly in this folder are project code; everything else is a dependency.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _source_file(module: str) -> Optional[Path]:
+    """The file of a project module; None for anything else (third-party, stdlib, a name that is no module)."""
+    path = PROJECT_ROOT.joinpath(*module.split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_names(module: str, source: Path) -> Iterator[str]:
+    """Every module an import statement of ``source`` may load, including ``from package import submodule``."""
+    package = module if source.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source.read_text(), str(source))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+@lru_cache(maxsize=None)
+def project_sources(module: str) -> FrozenSet[str]:
+    """The files of ``module`` and of every project module it imports, directly or through other
+    project modules, relative to the project root.
+
+    A package's ``__init__`` counts only where it is imported by name: ``steps/__init__.py`` imports
+    every step, and following it would make each step's cache depend on all the others.
+    """
+    found: Dict[str, Path] = {}
+    pending = [module]
+    while pending:
+        name = pending.pop()
+        source = _source_file(name)
+        if name in found or source is None:
+            continue
+        found[name] = source
+        pending.extend(_imported_names(name, source))
+    return frozenset(path.relative_to(PROJECT_ROOT).as_posix() for path in found.values())
+
+
+def project_code_policy(module: str, *file_dependencies: str) -> CachePolicy:
+    """ZenML's default cache policy plus the source files of ``module`` (the step module's ``__name__``),
+    all project code it imports, and any other ``file_dependencies`` (data files the code reads).
+
+    Files, not ``source_dependencies``: ZenML loads a source as ``package.attribute``, and
+    ``steps.train`` is then the step that ``steps/__init__.py`` re-exports, not the module.
+    """
+    return CachePolicy(file_dependencies=sorted(project_sources(module) | set(file_dependencies)))
