@@ -55,9 +55,10 @@ stop-serve: $(STAMP)
 stacks: $(REMOTE) $(SETUP)
 	$(PY) -m stacks.register
 
-## Local ZenML server + dashboard, no Docker: http://127.0.0.1:8237
+## Local ZenML server + dashboard, no Docker: http://127.0.0.1:8237 (sign-up survey answered: no newsletter)
 dashboard: $(STAMP) $(SETUP)
 	ZENML_AUTO_OPEN_DASHBOARD=false $(ZENML) login --local < /dev/null
+	$(PY) -m stacks.dashboard
 	@echo "Dashboard: http://127.0.0.1:8237  (stop with: make stop-dashboard)"
 
 stop-dashboard: $(STAMP)
