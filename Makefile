@@ -12,7 +12,6 @@ CONFIG ?= configs/local.yaml
 
 export ZENML_ANALYTICS_OPT_IN := false
 export BENTOML_DO_NOT_TRACK := true
-export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: install install-remote run serve stop-serve test bench stacks dashboard stop-dashboard lock clean
 

@@ -16,6 +16,7 @@ from typing import List, NamedTuple, Optional
 import yaml
 
 from review_classifier.names import PIPELINE_NAMES, TRAINING_PIPELINE
+from review_classifier.quiet import quiet_process
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -67,7 +68,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     config = read_config(args.config)
     os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_process()
     require_stack(config)
     from pipelines import PIPELINES  # ZenML and TensorFlow: only once the arguments are known to be good
 

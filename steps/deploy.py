@@ -15,7 +15,7 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import (
 )
 
 from serving.bento import build_bento, save_model
-from serving.process import smoke_test
+from serving.process import serving_workers, smoke_test
 from serving.zenml_deployer import NewStyleBentoMLLocalDeploymentService, NewStyleBentoMLModelDeployer
 from steps.registry import require_production
 
@@ -30,7 +30,8 @@ def bento_builder() -> Annotated[str, ArtifactConfig(name="bento", tags=["deploy
     require_production(model)
     metrics = model.run_metadata.get("test_metrics", {})
     model_tag = save_model(
-        model.load_artifact("model"), model.load_artifact("vocabulary"),
+        # Not model.load_artifact: it asks ZenML for an ID and a version at once, which warns.
+        model.get_artifact("model").load(), model.get_artifact("vocabulary").load(),
         zenml_model=model.name, zenml_version=str(model.version), metrics=metrics,
     )
     labels = {
@@ -65,6 +66,7 @@ def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDepl
         bento_tag=bento,
         bento_uri="local-bento-store",
         apis=["predict"],
+        workers=serving_workers(bento),  # ZenML's default of 1 is not what the service runs
         host="127.0.0.1",
         port=port,
         working_dir=".",

@@ -14,7 +14,7 @@ import pytest
 import zenml
 
 from stacks.dashboard import SURVEY_DONE_KEY
-from tests.pipeline_helpers import write_config
+from tests.pipeline_helpers import assert_quiet, write_config
 from tests.servers import client_workspace
 from serving.process import free_port
 
@@ -36,6 +36,7 @@ def get(url: str):
 class Dashboard(NamedTuple):
     url: str
     env: Dict[str, str]  # the client logged in to it
+    run_output: str  # of `python run.py`, a process of its own
 
 
 def skip_survey(env: Dict[str, str]) -> subprocess.CompletedProcess:
@@ -75,7 +76,7 @@ def dashboard(tmp_path_factory, sample_reviews):
         trained = subprocess.run([sys.executable, "run.py", "--config", str(config)], env=env, cwd=PROJECT_ROOT,
                                  capture_output=True, text=True, timeout=600)
         assert trained.returncode == 0, trained.stderr[-4000:]
-        yield Dashboard(f"http://127.0.0.1:{port}", env)
+        yield Dashboard(f"http://127.0.0.1:{port}", env, trained.stdout + trained.stderr)
     finally:
         subprocess.run([ZENML_CLI, "logout", "--local"], env=env, cwd=base, capture_output=True, timeout=120)
 
@@ -117,3 +118,7 @@ def test_skipping_the_survey_twice_is_harmless(dashboard: Dashboard) -> None:
     assert "newsletter: no" in again.stdout
     after = current_user(dashboard.url)
     assert (after["body"], after["metadata"]["user_metadata"]) == (before["body"], before["metadata"]["user_metadata"])
+
+
+def test_a_run_prints_no_noise(dashboard: Dashboard) -> None:
+    assert_quiet(dashboard.run_output)

@@ -15,7 +15,7 @@ from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.dataset import DataValidationError
 from review_classifier.vocabulary import Vocabulary
 from steps.evaluate import QualityGateError
-from tests.pipeline_helpers import USELESS_CANDIDATE, production, run_training, write_config
+from tests.pipeline_helpers import USELESS_CANDIDATE, assert_quiet, production, run_training, write_config
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +72,9 @@ def test_dashboard_report_is_an_html_visualization(first_run) -> None:
     assert [v.type.value for v in report.visualizations] == ["html"]
 
 
-def test_second_run_reuses_the_cached_corpus(first_run, workdir: Path, sample_csv: Path) -> None:
+def test_second_run_reuses_the_cached_corpus(first_run, workdir: Path, sample_csv: Path, capfd) -> None:
     second = run_training(write_config(workdir, str(sample_csv), quality_minimums={}))
+    assert_quiet("".join(capfd.readouterr()))
     assert second.steps["ingest"].status == ExecutionStatus.COMPLETED  # always re-reads the file
     assert second.steps["preprocess"].status == ExecutionStatus.CACHED
     assert second.steps["train"].status == ExecutionStatus.CACHED
