@@ -12,7 +12,6 @@ CONFIG ?= configs/local.yaml
 
 export ZENML_ANALYTICS_OPT_IN := false
 export BENTOML_DO_NOT_TRACK := true
-export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: install install-remote run models serve stop-serve test test-unit lint format bench stacks dashboard stop-dashboard lock clean
 
@@ -60,9 +59,10 @@ stop-serve: $(STAMP)
 stacks: $(REMOTE) $(SETUP)
 	$(PY) -m stacks.register
 
-## Local ZenML server + dashboard, no Docker: http://127.0.0.1:8237
+## Local ZenML server + dashboard, no Docker: http://127.0.0.1:8237 (sign-up survey answered: no newsletter)
 dashboard: $(STAMP) $(SETUP)
 	ZENML_AUTO_OPEN_DASHBOARD=false $(ZENML) login --local < /dev/null
+	$(PY) -m stacks.dashboard
 	@echo "Dashboard: http://127.0.0.1:8237  (stop with: make stop-dashboard)"
 
 stop-dashboard: $(STAMP)

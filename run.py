@@ -19,6 +19,7 @@ from typing import List, NamedTuple, Optional
 import yaml
 
 from review_classifier.names import MODEL_NAME, PIPELINE_NAMES, TRAINING_PIPELINE
+from review_classifier.quiet import quiet_process
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -78,12 +79,12 @@ def require_stack(config: RunConfig) -> None:
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
+    quiet_process()
     if args.command == "models":
         from model_versions import main as models  # ZenML only, never TensorFlow
 
         return models(args.model, prune=args.prune, dry_run=args.dry_run)
     config = read_config(args.config)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     require_stack(config)
     from pipelines import PIPELINES  # ZenML and TensorFlow: only once the arguments are known to be good
 

@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from review_classifier.quiet import quiet_process
+
 TEXT = "Love this dress, the fabric is soft and it fits perfectly"
 SECONDS = 10.0
 
@@ -78,6 +80,7 @@ def naive_baseline(classifier, seconds: float = 5.0) -> dict:
 
 def main() -> None:
     os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
+    quiet_process()
     from review_classifier.names import MODEL_NAME
     from serving.bento import build_bento, save_model
     from serving.process import served

@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from review_classifier.quiet import quiet_process
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRATCH = Path(tempfile.mkdtemp(prefix="review-classifier-bench-"))
 os.environ.update(
@@ -25,6 +27,7 @@ os.environ.update(
     }
 )
 os.chdir(ROOT)
+quiet_process()
 
 from zenml.client import Client  # noqa: E402
 

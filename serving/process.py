@@ -24,6 +24,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def serving_workers(bento_tag: str) -> int:
+    """How many worker processes serving the Bento starts: BentoML's own count from the service's
+    ``workers`` (``"cpu_count"`` is the CPUs the container is given), for ZenML's record of the deployment."""
+    import bentoml
+    from _bentoml_impl.server.allocator import ResourceAllocator
+
+    service = bentoml.load(bento_tag)
+    service.inject_config()
+    return ResourceAllocator().get_worker_env(service)[0]
+
+
 def wait_until_ready(
     url: str, timeout: float, process: Optional[subprocess.Popen] = None, path: str = "/readyz"
 ) -> None:

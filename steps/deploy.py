@@ -16,7 +16,7 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import (
 
 from review_classifier.names import TEST_METRICS
 from serving.bento import build_bento, save_model
-from serving.process import smoke_test
+from serving.process import serving_workers, smoke_test
 from steps.registry import decision_threshold, require_production
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,8 @@ def bento_builder() -> Annotated[str, ArtifactConfig(name="bento", tags=["deploy
     threshold = decision_threshold(model)
     metrics = model.run_metadata.get(TEST_METRICS, {})
     model_tag = save_model(
-        model.load_artifact("model"), model.load_artifact("vocabulary"),
+        # Not model.load_artifact: it asks ZenML for an ID and a version at once, which warns.
+        model.get_artifact("model").load(), model.get_artifact("vocabulary").load(),
         zenml_model=model.name, zenml_version=str(model.version), metrics=metrics, decision_threshold=threshold,
     )
     labels = {
@@ -68,6 +69,7 @@ def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDepl
         bento_tag=bento,
         bento_uri="local-bento-store",
         apis=["predict"],
+        workers=serving_workers(bento),  # ZenML's default of 1 is not what the service runs
         host="127.0.0.1",
         port=port,
         working_dir=".",

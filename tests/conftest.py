@@ -11,6 +11,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from review_classifier.quiet import quiet_process
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="review-classifier-tests-"))
 
@@ -24,9 +26,9 @@ os.environ.update(
         "ZENML_ENABLE_RICH_TRACEBACK": "false",
         "BENTOML_HOME": str(_SESSION_DIR / "bentoml"),
         "BENTOML_DO_NOT_TRACK": "true",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
     }
 )
+quiet_process()
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402

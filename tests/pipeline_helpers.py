@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any, Optional
 
 import yaml
 from zenml.client import Client
-from zenml.models import ModelVersionResponse, PipelineRunResponse
+from zenml.log_stores.artifact.artifact_log_store import fetch_log_records
+from zenml.models import ModelVersionResponse, PipelineRunResponse, StepRunResponse
 
 import run
 from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
@@ -28,6 +30,13 @@ TINY_CANDIDATE = {
     "batch_size": 32,
 }
 USELESS_CANDIDATE = {**TINY_CANDIDATE, "learning_rate": 1e-9, "epochs": 1}
+
+#: What used to clutter every run's output and log files.
+NOISE = {
+    "colour codes": re.compile(r"\x1b\["),
+    "TensorFlow start-up": re.compile(r"absl::InitializeLog|oneDNN custom operations are on"),
+    "ZenML ID and version warning": re.compile(r"both (an|a partial) ID as well as a version"),
+}
 
 
 def write_config(directory: Path, data_uri: str, **parameters: Any) -> Path:
@@ -56,3 +65,16 @@ def run_training(config: Path, *flags: str) -> PipelineRunResponse:
 
 def production() -> Optional[ModelVersionResponse]:
     return production_version(MODEL_NAME)
+
+
+def assert_quiet(output: str) -> None:
+    """None of the :data:`NOISE` in ``output``."""
+    found = {name: match.group(0) for name, pattern in NOISE.items() if (match := pattern.search(output))}
+    assert not found, found
+
+
+def step_logs(step: StepRunResponse) -> str:
+    """A step's logs as ZenML stored them for the dashboard."""
+    store = Client().active_stack.artifact_store
+    return "\n".join(entry.message for logs in step.log_collection or []
+                     for entry in fetch_log_records(store, logs.uri, limit=100_000))

@@ -10,6 +10,7 @@ from pathlib import Path
 import bentoml
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 import yaml
 from zenml.client import Client
@@ -24,7 +25,7 @@ from serving.process import free_port, post_json
 from stacks.register import main as register_stacks
 from steps.registry import load_classifier
 from tests.imports import third_party_imports
-from tests.pipeline_helpers import USELESS_CANDIDATE, run_training, write_config
+from tests.pipeline_helpers import USELESS_CANDIDATE, assert_quiet, run_training, step_logs, write_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MODEL = "review_classifier_serving_tests"  # its own model, so other tests' production is untouched
@@ -96,6 +97,24 @@ def test_deployment_is_tracked_by_zenml(service: str) -> None:
     assert deployed.is_running
     assert deployed.config.port == int(service.rsplit(":", 1)[1])
     assert deployed.config.bento_tag.startswith(f"{BENTO_NAME}:")
+
+
+def test_deployment_logs_are_quiet(service: str) -> None:
+    deployer = Client().active_stack.model_deployer
+    (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
+    assert_quiet(Path(deployed.status.log_file).read_text())
+    for step in Client().get_pipeline(DEPLOYMENT_PIPELINE).last_run.steps.values():
+        assert_quiet(step_logs(step))
+
+
+def test_the_recorded_worker_count_is_the_real_one(service: str) -> None:
+    deployer = Client().active_stack.model_deployer
+    (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
+    workers = [p for p in psutil.Process(deployed.status.pid).children(recursive=True)
+               if "_bentoml_impl.worker.service" in p.cmdline()]
+    assert workers and deployed.config.workers == len(workers)
+    deploy_log = step_logs(Client().get_pipeline(DEPLOYMENT_PIPELINE).last_run.steps[DEPLOY_STEP])
+    assert f"'workers': {len(workers)}," in deploy_log  # ZenML's dump of the deployment's configuration
 
 
 def test_predict_and_metadata(service: str, trained) -> None:

@@ -16,7 +16,7 @@ from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.dataset import DataValidationError
 from review_classifier.vocabulary import Vocabulary
 from steps.evaluate import QualityGateError
-from tests.pipeline_helpers import USELESS_CANDIDATE, production, run_training, write_config
+from tests.pipeline_helpers import USELESS_CANDIDATE, assert_quiet, production, run_training, write_config
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +74,9 @@ def test_dashboard_report_is_an_html_visualization(first_run) -> None:
     assert [v.type.value for v in report.visualizations] == ["html"]
 
 
-def test_second_run_reuses_the_cached_corpus(first_run, tmp_path: Path, sample_csv: Path) -> None:
+def test_second_run_reuses_the_cached_corpus(first_run, tmp_path: Path, sample_csv: Path, capfd) -> None:
     second = run_training(write_config(tmp_path, str(sample_csv), quality_minimums={}))
+    assert_quiet("".join(capfd.readouterr()))
     assert second.steps["ingest"].status == ExecutionStatus.COMPLETED  # always re-reads the file
     reviews = [run.steps["ingest"].outputs["reviews"][0].content_hash for run in (first_run, second)]
     assert reviews[0] == reviews[1], "the shared sample was changed by another test"
@@ -122,11 +123,11 @@ def test_a_worse_model_does_not_replace_production(first_run, tmp_path: Path, sa
 
 @pytest.mark.parametrize("threshold", [0.0, 1.0])
 def test_a_decision_threshold_outside_0_1_is_refused_before_any_step(
-    workdir: Path, sample_csv: Path, threshold: float
+    tmp_path: Path, sample_csv: Path, threshold: float
 ) -> None:
     runs = Client().list_pipeline_runs(size=1).total
     with pytest.raises(ValueError, match=f"decision_threshold must be strictly between 0 and 1, got {threshold}"):
-        run_training(write_config(workdir, str(sample_csv), decision_threshold=threshold))
+        run_training(write_config(tmp_path, str(sample_csv), decision_threshold=threshold))
     assert Client().list_pipeline_runs(size=1).total == runs
 
 
