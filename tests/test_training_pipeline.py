@@ -114,7 +114,9 @@ def test_a_worse_model_does_not_replace_production(first_run, tmp_path: Path, sa
     assert "does not beat" in new_version.run_metadata["promotion"]["reason"]
 
 
-def test_quality_gate_failure_fails_the_run_and_keeps_production(first_run, tmp_path: Path, sample_csv: Path) -> None:
+def test_quality_gate_failure_fails_the_run_and_keeps_production(
+    first_run, tmp_path: Path, sample_csv: Path
+) -> None:
     before = production()
     with pytest.raises(QualityGateError, match=r"quality gate failed: roc_auc 0\.\d+ < 0\.999; production is unchanged"):
         run_training(write_config(tmp_path, str(sample_csv), quality_minimums={"roc_auc": 0.999}))
