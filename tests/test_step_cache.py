@@ -35,15 +35,14 @@ def _cached_steps() -> Dict[str, BaseStep]:
     for module_info in pkgutil.iter_modules(steps.__path__, "steps."):
         module = importlib.import_module(module_info.name)
         for value in vars(module).values():
-            if isinstance(value, BaseStep) and value.__module__ == module.__name__:
-                if value.configuration.enable_cache is not False:
-                    found[value.name] = value
+            if isinstance(value, BaseStep) and value.configuration.enable_cache is not False:
+                found[value.name] = value
     return found
 
 
 def test_every_cached_step_covers_the_project_code_it_imports() -> None:
     cached = _cached_steps()
-    assert set(cached) == {"preprocess", "split", "tokenize", "train", "quality_gate"}
+    assert set(cached) >= {"preprocess", "split", "tokenize", "train", "quality_gate"}
     for name, step in cached.items():
         missing = project_sources(step.__module__) - set(step.configuration.cache_policy.file_dependencies or [])
         assert not missing, f"step {name}: its cache key does not cover {sorted(missing)}"

@@ -131,7 +131,9 @@ def test_a_decision_threshold_outside_0_1_is_refused_before_any_step(
     assert Client().list_pipeline_runs(size=1).total == runs
 
 
-def test_quality_gate_failure_fails_the_run_and_keeps_production(first_run, tmp_path: Path, sample_csv: Path) -> None:
+def test_quality_gate_failure_fails_the_run_and_keeps_production(
+    first_run, tmp_path: Path, sample_csv: Path
+) -> None:
     before = production()
     with pytest.raises(QualityGateError, match=r"quality gate failed: roc_auc 0\.\d+ < 0\.999; production is unchanged"):
         run_training(write_config(tmp_path, str(sample_csv), quality_minimums={"roc_auc": 0.999}))
