@@ -14,7 +14,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from review_classifier.names import DECISION_THRESHOLD
+from review_classifier.names import DECISION_THRESHOLD, TEST_METRICS
 
 CLASS_NAMES = ("negative", "positive")
 
@@ -33,17 +33,20 @@ def check_threshold(threshold: float) -> float:
 def stored_threshold(metadata: Mapping[str, Any], owner: str) -> float:
     """The decision threshold ``owner`` (a model version, a BentoML model) was trained with.
 
-    Models stored before the threshold was part of the model have none: they
-    are refused by name rather than silently given 0.5, which may not be what
-    they were meant to be used with.
+    Models stored before the threshold was part of the model have no
+    ``decision_threshold``, but their test metrics record the threshold they were
+    evaluated (and served) at, so an upgraded project keeps its production model.
+    A model with neither is refused by name rather than silently given a value.
     """
-    if DECISION_THRESHOLD not in metadata:
-        raise MissingThresholdError(
-            f"{owner} has no '{DECISION_THRESHOLD}' metadata: it was stored before the decision threshold was "
-            "recorded with the model; train a new version (or archive this one with "
-            "`zenml model version update MODEL VERSION --stage archived`)"
-        )
-    return check_threshold(float(metadata[DECISION_THRESHOLD]))
+    if DECISION_THRESHOLD in metadata:
+        return check_threshold(float(metadata[DECISION_THRESHOLD]))
+    legacy = (metadata.get(TEST_METRICS) or {}).get("threshold")
+    if legacy is not None:
+        return check_threshold(float(legacy))
+    raise MissingThresholdError(
+        f"{owner} has no '{DECISION_THRESHOLD}' metadata (nor test metrics recording a threshold); "
+        "train a new version (or archive this one with `zenml model version update MODEL VERSION --stage archived`)"
+    )
 
 
 def predicted_classes(probabilities: np.ndarray, threshold: float) -> np.ndarray:

@@ -48,6 +48,8 @@ def test_a_threshold_must_lie_strictly_between_0_and_1(threshold: float) -> None
 
 def test_the_threshold_is_read_from_metadata_and_its_absence_names_the_owner() -> None:
     assert stored_threshold({"decision_threshold": 0.7}, "m version 2") == 0.7
+    # Older versions: the threshold their test metrics were computed (and served) at.
+    assert stored_threshold({"test_metrics": {"threshold": 0.5}}, "m version 1") == 0.5
     with pytest.raises(MissingThresholdError, match="^m version 1 has no 'decision_threshold' metadata"):
         stored_threshold({"test_metrics": {}}, "m version 1")
 
