@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
-import importlib.util
 import os
 import re
 import sys
@@ -63,13 +62,16 @@ class _QuietTensorFlowLoader(importlib.abc.Loader):
 
 
 class _QuietTensorFlowFinder(importlib.abc.MetaPathFinder):
-    """Wraps the first ``import tensorflow``, whoever does it (Keras, ZenML, BentoML), and only then."""
+    """Wraps ``import tensorflow``, whoever does it first (Keras, ZenML, BentoML).
+
+    It stays on ``sys.meta_path``: a mere ``importlib.util.find_spec("tensorflow")`` (libraries
+    probing for TensorFlow) must not use it up before the real import.
+    """
 
     def find_spec(self, name: str, path: Optional[Sequence[str]] = None, target: Optional[ModuleType] = None):
         if name != "tensorflow":
             return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is not None and spec.loader is not None:
             spec.loader = _QuietTensorFlowLoader(spec.loader)
         return spec
