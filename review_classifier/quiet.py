@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import logging
 import os
 import re
 import sys
@@ -77,12 +78,26 @@ class _QuietTensorFlowFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
-def quiet_process() -> None:
-    """No colour codes in ZenML's logs, no TensorFlow start-up lines; call before ZenML or TensorFlow is imported.
+#: ZenML's advice to drop Docker settings on a stack without containers. Every pipeline carries
+#: the one image definition of the container stacks (pipelines/docker_settings.py) so that code
+#: never changes between stacks; on `local` that advice is wrong, and it came with every run.
+UNUSED_DOCKER_SETTINGS = "[ZML002]"
 
-    An explicit ``ZENML_LOGGING_COLORS_DISABLED=false`` or ``TF_CPP_MIN_LOG_LEVEL`` is kept.
+
+def _not_unused_docker_settings(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith(UNUSED_DOCKER_SETTINGS)
+
+
+def quiet_process() -> None:
+    """No colour codes in ZenML's logs, no TensorFlow start-up lines, no advice to drop the image settings.
+
+    Call before ZenML or TensorFlow is imported. An explicit ``ZENML_LOGGING_COLORS_DISABLED=false``
+    or ``TF_CPP_MIN_LOG_LEVEL`` is kept.
     """
     os.environ.setdefault("ZENML_LOGGING_COLORS_DISABLED", "true")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings = logging.getLogger("zenml.utils.warnings.controller")
+    if _not_unused_docker_settings not in warnings.filters:
+        warnings.addFilter(_not_unused_docker_settings)
     if "tensorflow" not in sys.modules and not any(isinstance(f, _QuietTensorFlowFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _QuietTensorFlowFinder())

@@ -36,6 +36,7 @@ NOISE = {
     "colour codes": re.compile(r"\x1b\["),
     "TensorFlow start-up": re.compile(r"absl::InitializeLog|oneDNN custom operations are on"),
     "ZenML ID and version warning": re.compile(r"both (an|a partial) ID as well as a version"),
+    "ZenML unused Docker settings": re.compile(r"ZML002"),
 }
 
 
