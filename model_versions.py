@@ -18,7 +18,11 @@ def summaries(client: Client, model_name: str) -> List[VersionSummary]:
     versions = depaginate(client.list_model_versions, model=model_name, sort_by="number", hydrate=True)
     return [
         VersionSummary(
-            id=v.id, number=v.number, stage=v.stage, created=v.created, metadata=v.run_metadata,
+            id=v.id,
+            number=v.number,
+            stage=v.stage,
+            created=v.created,
+            metadata=v.run_metadata,
             running=any(not r.status.is_finished for r in depaginate(client.list_pipeline_runs, model_version_id=v.id)),
         )
         for v in versions
@@ -43,5 +47,7 @@ def main(model_name: str, prune: bool = False, dry_run: bool = False) -> None:
             client.delete_model_version(version.id)
         print(f"{'would delete' if dry_run else 'deleted'} {model_name} version {version.number}: {version.reason}")
     kept = [str(v.number) for v in versions if v not in doomed]
-    print(f"{'would keep' if dry_run else 'kept'} version(s) {', '.join(kept) or 'none'} "
-          "(staged, promoted once, or with a run in progress)")
+    print(
+        f"{'would keep' if dry_run else 'kept'} version(s) {', '.join(kept) or 'none'} "
+        "(staged, promoted once, or with a run in progress)"
+    )

@@ -29,8 +29,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", title="commands")
     models = commands.add_parser("models", help="table of the model's versions; --prune deletes never-promoted ones")
     models.add_argument("--model", default=MODEL_NAME, help=f"ZenML model name (default {MODEL_NAME})")
-    models.add_argument("--prune", action="store_true",
-                        help="delete the versions never promoted and without a stage, whose runs have finished")
+    models.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete the versions never promoted and without a stage, whose runs have finished",
+    )
     models.add_argument("--dry-run", action="store_true", help="with --prune: only print what would be deleted")
     args = parser.parse_args(argv)
     if (args.command is None) == (args.config is None):

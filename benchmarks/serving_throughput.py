@@ -55,16 +55,24 @@ def client(url: str, concurrency: int, texts: int, seconds: float) -> dict:
     latencies.sort()
     pick = lambda q: round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1)  # noqa: E731
     return {
-        "concurrency": concurrency, "texts_per_request": texts, "requests": len(latencies), "errors": errors[0],
-        "requests_per_s": round(len(latencies) / seconds, 1), "texts_per_s": round(len(latencies) * texts / seconds),
-        "p50_ms": pick(0.50), "p99_ms": pick(0.99),
+        "concurrency": concurrency,
+        "texts_per_request": texts,
+        "requests": len(latencies),
+        "errors": errors[0],
+        "requests_per_s": round(len(latencies) / seconds, 1),
+        "texts_per_s": round(len(latencies) * texts / seconds),
+        "p50_ms": pick(0.50),
+        "p99_ms": pick(0.99),
     }
 
 
 def load_from_another_process(url: str, concurrency: int, texts: int) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, "--client", url, str(concurrency), str(texts), str(SECONDS)],
-        capture_output=True, text=True, timeout=SECONDS + 60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=SECONDS + 60,
+        check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -91,8 +99,14 @@ def main() -> None:
         sys.exit(f"no production version of {MODEL_NAME}: run `make run` first")
     classifier = load_classifier(version)
     bento = build_bento(
-        save_model(classifier.model, classifier.vocabulary, zenml_model=MODEL_NAME,
-                   zenml_version=str(version.number), metrics={}, decision_threshold=decision_threshold(version)),
+        save_model(
+            classifier.model,
+            classifier.vocabulary,
+            zenml_model=MODEL_NAME,
+            zenml_version=str(version.number),
+            metrics={},
+            decision_threshold=decision_threshold(version),
+        ),
         {"zenml_model_version": str(version.number), "purpose": "benchmark"},
     )
     with tempfile.TemporaryDirectory() as scratch, served(bento, Path(scratch) / "serve.log") as url:
@@ -100,21 +114,36 @@ def main() -> None:
         runs = [load_from_another_process(url, c, 1) for c in (1, 8, 32)]
         runs.append(load_from_another_process(url, 4, 64))
     for run in runs:
-        print(f"concurrency {run['concurrency']:>2} x {run['texts_per_request']:>2} text(s): "
-              f"{run['requests_per_s']:>7} req/s, {run['texts_per_s']:>6} texts/s, "
-              f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, {run['errors']} errors")
+        print(
+            f"concurrency {run['concurrency']:>2} x {run['texts_per_request']:>2} text(s): "
+            f"{run['requests_per_s']:>7} req/s, {run['texts_per_s']:>6} texts/s, "
+            f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, {run['errors']} errors"
+        )
     baseline = naive_baseline(classifier)
     single8 = runs[1]
-    print(f"naive baseline (model.predict per text, no server): {baseline['naive_model_predict_per_text_per_s']} texts/s")
-    print(json.dumps({
-        "model_version": str(version.number),
-        "single_c1_rps": runs[0]["requests_per_s"], "single_c8_rps": single8["requests_per_s"],
-        "single_c8_p50_ms": single8["p50_ms"], "single_c8_p99_ms": single8["p99_ms"],
-        "single_c32_rps": runs[2]["requests_per_s"], "single_c32_p99_ms": runs[2]["p99_ms"],
-        "batch64_texts_per_s": runs[3]["texts_per_s"], "batch64_p99_ms": runs[3]["p99_ms"],
-        "errors": sum(r["errors"] for r in runs), **baseline,
-        "speedup_vs_naive_c8": round(single8["requests_per_s"] / baseline["naive_model_predict_per_text_per_s"], 1),
-    }))
+    print(
+        f"naive baseline (model.predict per text, no server): {baseline['naive_model_predict_per_text_per_s']} texts/s"
+    )
+    print(
+        json.dumps(
+            {
+                "model_version": str(version.number),
+                "single_c1_rps": runs[0]["requests_per_s"],
+                "single_c8_rps": single8["requests_per_s"],
+                "single_c8_p50_ms": single8["p50_ms"],
+                "single_c8_p99_ms": single8["p99_ms"],
+                "single_c32_rps": runs[2]["requests_per_s"],
+                "single_c32_p99_ms": runs[2]["p99_ms"],
+                "batch64_texts_per_s": runs[3]["texts_per_s"],
+                "batch64_p99_ms": runs[3]["p99_ms"],
+                "errors": sum(r["errors"] for r in runs),
+                **baseline,
+                "speedup_vs_naive_c8": round(
+                    single8["requests_per_s"] / baseline["naive_model_predict_per_text_per_s"], 1
+                ),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class BaselineSettings(BaseModel):
     max_ngram: int = Field(default=2, ge=1)
     min_df: int = Field(default=2, ge=1)
     max_iter: int = Field(default=2000, ge=1)
+    decision_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
 
 
 def _fit(texts: Sequence[str], labels: np.ndarray, c: float, settings: BaselineSettings) -> Pipeline:
@@ -54,5 +55,5 @@ def tfidf_baseline(
         model = _fit(*train, c, settings)
         scored.append((roc_auc_score(validation[1], model.predict_proba(list(validation[0]))[:, 1]), c, model))
     validation_roc_auc, c, model = max(scored, key=lambda s: s[0])
-    metrics = classification_metrics(test[1], model.predict_proba(list(test[0]))[:, 1])
+    metrics = classification_metrics(test[1], model.predict_proba(list(test[0]))[:, 1], settings.decision_threshold)
     return {**metrics, "C": c, "validation_roc_auc": float(validation_roc_auc)}

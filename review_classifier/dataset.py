@@ -33,9 +33,7 @@ class DatasetSchema(BaseModel):
 
     @model_validator(mode="after")
     def _labels_disjoint(self) -> "DatasetSchema":
-        both = {canonical_label(v) for v in self.positive_labels} & {
-            canonical_label(v) for v in self.negative_labels
-        }
+        both = {canonical_label(v) for v in self.positive_labels} & {canonical_label(v) for v in self.negative_labels}
         if both:
             raise ValueError(f"labels declared both positive and negative: {sorted(both)}")
         return self
@@ -79,7 +77,7 @@ def read_table(file: IO[bytes], source: str) -> pd.DataFrame:
             )
     except UnicodeDecodeError as error:
         raise DataValidationError(
-            f"{source}: not valid UTF-8 (byte {error.object[error.start:error.start + 1]!r} "
+            f"{source}: not valid UTF-8 (byte {error.object[error.start : error.start + 1]!r} "
             f"at offset {error.start} of a decoded block): {error.reason}"
         ) from error
     except DataValidationError:
@@ -112,7 +110,7 @@ def extract_texts(frame: pd.DataFrame, schema: DatasetSchema, source: str) -> pd
     """Join the text columns of each row; rows where all are empty become ``""``."""
     _require_columns(frame, schema.text_columns, source)
     columns = [frame[c].astype("string").fillna("").str.strip().tolist() for c in schema.text_columns]
-    joined = [". ".join(part for part in parts if part) for parts in zip(*columns)]
+    joined = [". ".join(part for part in parts if part) for parts in zip(*columns, strict=True)]
     return pd.Series(joined, index=frame.index, dtype=object)
 
 

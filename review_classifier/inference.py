@@ -49,7 +49,9 @@ def predict_table(
             "row": texts.index + 1,
             TEXT: texts[TEXT],
             "probability": probabilities,
-            "label": [label if ok else None for label, ok in zip(labels_of(probabilities, threshold), has_text)],
+            "label": [
+                label if ok else None for label, ok in zip(labels_of(probabilities, threshold), has_text, strict=True)
+            ],
             "status": np.where(has_text, "ok", "empty text"),
             "model_version": model_version,
         },

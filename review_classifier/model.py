@@ -122,8 +122,10 @@ def inference_function(model: keras.Model, batch_size: int = 1024) -> Callable[[
     )
 
     def predict(ids: np.ndarray) -> np.ndarray:
-        chunks = [np.asarray(graph(_trim_padding(ids[i : i + batch_size])), dtype=np.float64).ravel()
-                  for i in range(0, len(ids), batch_size)]
+        chunks = [
+            np.asarray(graph(_trim_padding(ids[i : i + batch_size])), dtype=np.float64).ravel()
+            for i in range(0, len(ids), batch_size)
+        ]
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float64)
 
     return predict

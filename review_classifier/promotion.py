@@ -27,16 +27,19 @@ def decide_promotion(
     name = METRIC_NAMES.get(metric, metric)
     if production is None:
         return PromotionDecision(
-            True, f"version {version} promoted: no production version yet ({name} {candidate:.4f}); "
-                  f"production is now version {version}"
+            True,
+            f"version {version} promoted: no production version yet ({name} {candidate:.4f}); "
+            f"production is now version {version}",
         )
     comparison = f"production version {production_version} ({production:.4f}) on this test split"
     if candidate > production:
         return PromotionDecision(
-            True, f"version {version} promoted: {name} {candidate:.4f} beats {comparison}; "
-                  f"production is now version {version}"
+            True,
+            f"version {version} promoted: {name} {candidate:.4f} beats {comparison}; "
+            f"production is now version {version}",
         )
     return PromotionDecision(
-        False, f"version {version} not promoted: {name} {candidate:.4f} does not beat {comparison}; "
-               f"production stays version {production_version}"
+        False,
+        f"version {version} not promoted: {name} {candidate:.4f} does not beat {comparison}; "
+        f"production stays version {production_version}",
     )

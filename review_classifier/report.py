@@ -56,7 +56,7 @@ def evaluation_html(metrics: Dict[str, Any], roc: Dict[str, Sequence[float]], ti
 td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}} .row{{display:flex;flex-wrap:wrap}}</style>
 </head><body>
 <h2>{html.escape(title)}</h2>
-<p>{metrics['n_examples']} test reviews, decision threshold {metrics['threshold']}.</p>
+<p>{metrics["n_examples"]} test reviews, decision threshold {metrics["threshold"]}.</p>
 <div class="row">
 <table><caption>Headline</caption>{headline}</table>
 <table><caption>Confusion matrix</caption><tr><th></th><th>pred {CLASS_NAMES[0]}</th>

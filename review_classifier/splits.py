@@ -34,9 +34,7 @@ def stratified_split(labels: np.ndarray, settings: SplitSettings = SplitSettings
     for a given seed, it is the same rows whatever the validation size.
     """
     positions = np.arange(len(labels))
-    rest, test = train_test_split(
-        positions, test_size=settings.test_size, random_state=settings.seed, stratify=labels
-    )
+    rest, test = train_test_split(positions, test_size=settings.test_size, random_state=settings.seed, stratify=labels)
     train, validation = train_test_split(
         rest, test_size=settings.validation_size, random_state=settings.seed, stratify=labels[rest]
     )

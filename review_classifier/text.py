@@ -29,9 +29,9 @@ _LETTERS = re.compile(r"[a-z]+")
 # Splitting on everything but letters and apostrophes with str.translate is about
 # twice as fast as a regex. A word may keep an apostrophe ("didn't", "it's") or a
 # rarer symbol; the word cache resolves it once, with _LETTERS.
-_SEPARATORS = {
-    code: " " for code in range(0x300) if not ("a" <= chr(code) <= "z" or chr(code) == "'")
-} | {ord("’"): "'"}
+_SEPARATORS = {code: " " for code in range(0x300) if not ("a" <= chr(code) <= "z" or chr(code) == "'")} | {
+    ord("’"): "'"
+}
 
 
 def expand_negation(word: str) -> str:

@@ -83,14 +83,14 @@ def sweep(
     trained = []
     for i, settings in enumerate(candidates, start=1):
         logger.info("Sweep candidate %d/%d: %s", i, len(candidates), settings.model_dump())
-        candidate = fit(
-            settings, x_train, y_train, x_val, y_val, vocab_size=vocab_size, seed=seed, verbose=verbose
-        )
+        candidate = fit(settings, x_train, y_train, x_val, y_val, vocab_size=vocab_size, seed=seed, verbose=verbose)
         logger.info(
             "Sweep candidate %d/%d: validation ROC-AUC %.4f after %d epochs",
-            i, len(candidates), candidate.validation_roc_auc, candidate.epochs_trained,
+            i,
+            len(candidates),
+            candidate.validation_roc_auc,
+            candidate.epochs_trained,
         )
         trained.append(candidate)
     best = max(trained, key=lambda c: c.validation_roc_auc)
     return best, trained
-

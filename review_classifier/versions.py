@@ -70,6 +70,9 @@ def format_table(versions: Sequence[VersionSummary]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS) - 1)]
     lines = []
     for row in rows:
-        cells = [cell.rjust(w) if name in NUMERIC else cell.ljust(w) for name, cell, w in zip(COLUMNS, row, widths)]
+        cells = [
+            cell.rjust(w) if name in NUMERIC else cell.ljust(w)
+            for name, cell, w in zip(COLUMNS[:-1], row[:-1], widths, strict=True)
+        ]
         lines.append("  ".join(cells + [row[-1]]))
     return "\n".join(lines)

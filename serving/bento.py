@@ -17,7 +17,17 @@ from serving.lock import pinned_requirements
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SERVICE = "serving.service:ReviewClassifierService"
 #: What the serving image installs; versions come from the project's lock file.
-SERVING_PACKAGES = ["bentoml", "fastapi", "keras", "nltk", "numpy", "pandas", "pydantic", "scikit-learn", "tensorflow-cpu"]
+SERVING_PACKAGES = [
+    "bentoml",
+    "fastapi",
+    "keras",
+    "nltk",
+    "numpy",
+    "pandas",
+    "pydantic",
+    "scikit-learn",
+    "tensorflow-cpu",
+]
 
 
 def save_model(
@@ -59,8 +69,13 @@ def build_bento(model_tag: str, labels: Dict[str, str]) -> str:
             description="Customer review classifier (Keras) served with BentoML",
             # Only what the service runs: the rest of serving/ imports packages the image lacks.
             # serving/__init__.py keeps `serving` a regular package, so no other `serving` on sys.path shadows it.
-            include=["serving/__init__.py", "serving/service.py", "serving/model_tag.txt",
-                     "review_classifier/**/*.py", "review_classifier/nltk_data/**"],
+            include=[
+                "serving/__init__.py",
+                "serving/service.py",
+                "serving/model_tag.txt",
+                "review_classifier/**/*.py",
+                "review_classifier/nltk_data/**",
+            ],
             exclude=["review_classifier/report.py"],  # the evaluation report (matplotlib), never served
             python={"packages": pinned_requirements(SERVING_PACKAGES), "lock_packages": False},
             docker={"python_version": "3.11", "distro": "debian"},

@@ -63,7 +63,9 @@ def serve_bento(bento_tag: str, port: int, log: Path) -> subprocess.Popen:
     with log.open("w") as out:
         return subprocess.Popen(
             [BENTOML, "serve", bento_tag, "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 

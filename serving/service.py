@@ -78,7 +78,7 @@ class ReviewClassifierService:
         version = self.info.model_version
         return [
             Prediction(label=label, probability=float(p), model_version=version)
-            for label, p in zip(labels_of(probabilities, self.info.decision_threshold), probabilities)
+            for label, p in zip(labels_of(probabilities, self.info.decision_threshold), probabilities, strict=True)
         ]
 
     @info_app.get("/metadata")

@@ -35,8 +35,12 @@ def bento_builder() -> Annotated[str, ArtifactConfig(name="bento", tags=["deploy
     metrics = model.run_metadata.get(TEST_METRICS, {})
     model_tag = save_model(
         # Not model.load_artifact: it asks ZenML for an ID and a version at once, which warns.
-        model.get_artifact("model").load(), model.get_artifact("vocabulary").load(),
-        zenml_model=model.name, zenml_version=str(model.version), metrics=metrics, decision_threshold=threshold,
+        model.get_artifact("model").load(),
+        model.get_artifact("vocabulary").load(),
+        zenml_model=model.name,
+        zenml_version=str(model.version),
+        metrics=metrics,
+        decision_threshold=threshold,
     )
     labels = {
         "zenml_model": model.name,
@@ -45,7 +49,9 @@ def bento_builder() -> Annotated[str, ArtifactConfig(name="bento", tags=["deploy
         "test_roc_auc": f"{metrics.get('roc_auc', float('nan')):.4f}",
     }
     bento_tag = build_bento(model_tag, labels)
-    logger.info("Built Bento %s serving BentoML model %s (%s version %s)", bento_tag, model_tag, model.name, model.version)
+    logger.info(
+        "Built Bento %s serving BentoML model %s (%s version %s)", bento_tag, model_tag, model.name, model.version
+    )
     return bento_tag
 
 
@@ -87,5 +93,7 @@ def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDepl
     )
     url = f"http://127.0.0.1:{port}"  # the deployer only returns a service that answered its readiness check
     logger.info("Serving %s version %s at %s/predict", context.model.name, context.model.version, url)
-    log_metadata(metadata={"deployment": {"url": url, "bento": bento, "service_id": str(service.uuid)}}, infer_model=True)
+    log_metadata(
+        metadata={"deployment": {"url": url, "bento": bento, "service_id": str(service.uuid)}}, infer_model=True
+    )
     return service

@@ -48,7 +48,10 @@ def evaluate(
     metrics = classification_metrics(labels, probabilities, decision_threshold)
     logger.info(
         "Test: accuracy %.4f at threshold %s, ROC-AUC %.4f, PR-AUC %.4f (majority baseline %.4f)",
-        metrics["accuracy"], decision_threshold, metrics["roc_auc"], metrics["pr_auc"],
+        metrics["accuracy"],
+        decision_threshold,
+        metrics["roc_auc"],
+        metrics["pr_auc"],
         metrics["majority_baseline_accuracy"],
     )
     log_metadata(

@@ -27,10 +27,16 @@ def ingest_texts(
     texts = load_unlabelled(read_uri(data_uri), dataset, data_uri)
     empty_rows = (texts.index[texts[TEXT] == ""] + 1).tolist()
     if empty_rows:
-        logger.warning("%s: %d row(s) without text, reported in the predictions: %s", data_uri, len(empty_rows), empty_rows[:20])
+        logger.warning(
+            "%s: %d row(s) without text, reported in the predictions: %s", data_uri, len(empty_rows), empty_rows[:20]
+        )
     log_metadata(
-        metadata={"source": data_uri, "rows": len(texts), "rows_without_text": len(empty_rows),
-                  "first_rows_without_text": empty_rows[:20]},
+        metadata={
+            "source": data_uri,
+            "rows": len(texts),
+            "rows_without_text": len(empty_rows),
+            "first_rows_without_text": empty_rows[:20],
+        },
         infer_artifact=True,
         artifact_name="new_reviews",
     )
@@ -50,7 +56,11 @@ def predict(
     counts = predictions["label"].value_counts()
     logger.info(
         "Predicted %d rows with %s version %s (threshold %s): %s",
-        len(predictions), model.name, model.version, threshold, counts.to_dict(),
+        len(predictions),
+        model.name,
+        model.version,
+        threshold,
+        counts.to_dict(),
     )
     if output_uri:
         uri = resolve_uri(output_uri)
@@ -58,9 +68,14 @@ def predict(
             write_table(predictions, file, output_uri)
         logger.info("Wrote predictions to %s", output_uri)
     log_metadata(
-        metadata={"rows": len(predictions), "model_version": str(model.version), DECISION_THRESHOLD: threshold,
-                  "labels": {k: int(v) for k, v in counts.items()},
-                  "empty_text": int((predictions["status"] != "ok").sum()), "output_uri": output_uri or ""},
+        metadata={
+            "rows": len(predictions),
+            "model_version": str(model.version),
+            DECISION_THRESHOLD: threshold,
+            "labels": {k: int(v) for k, v in counts.items()},
+            "empty_text": int((predictions["status"] != "ok").sum()),
+            "output_uri": output_uri or "",
+        },
         infer_artifact=True,
         artifact_name="predictions",
     )

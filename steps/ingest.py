@@ -11,7 +11,7 @@ from zenml import ArtifactConfig, log_metadata, step
 from zenml.io import fileio
 from zenml.utils import source_utils
 
-from review_classifier.dataset import LABEL, DataValidationError, DatasetSchema, load_labelled, read_table
+from review_classifier.dataset import LABEL, DatasetSchema, DataValidationError, load_labelled, read_table
 from steps.materializers import ContentHashedPandasMaterializer
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,12 @@ def ingest(
     counts = reviews[LABEL].value_counts()
     logger.info(
         "Read %d rows from %s; kept %d, dropped %d with empty text; %d positive, %d negative",
-        len(frame), data_uri, len(reviews), dropped, counts.get(1, 0), counts.get(0, 0),
+        len(frame),
+        data_uri,
+        len(reviews),
+        dropped,
+        counts.get(1, 0),
+        counts.get(0, 0),
     )
     log_metadata(
         metadata={

@@ -34,7 +34,9 @@ def preprocess(
     corpus = reviews.assign(**{TOKENS: tokens})
     empty = int(sum(1 for t in tokens if not t))
     rate = len(tokens) / seconds if seconds else float("inf")
-    logger.info("Normalized %d reviews in %.2f s (%.0f reviews/s); %d have no token left", len(tokens), seconds, rate, empty)
+    logger.info(
+        "Normalized %d reviews in %.2f s (%.0f reviews/s); %d have no token left", len(tokens), seconds, rate, empty
+    )
     log_metadata(
         metadata={"reviews": len(tokens), "seconds": seconds, "reviews_per_s": rate, "reviews_without_tokens": empty},
         infer_artifact=True,

@@ -35,14 +35,23 @@ def promote(test_metrics: Dict[str, Any], test_set: pd.DataFrame, metric: str = 
         probabilities = load_classifier(incumbent).predict_proba(test_set[TEXT].tolist())
         production_score = classification_metrics(test_set[LABEL].to_numpy(), probabilities, threshold)[metric]
     decision = decide_promotion(
-        metric, test_metrics[metric], production_score,
-        version=str(model.version), production_version=str(incumbent.number) if incumbent else None,
+        metric,
+        test_metrics[metric],
+        production_score,
+        version=str(model.version),
+        production_version=str(incumbent.number) if incumbent else None,
     )
     logger.info(decision.reason)
     log_metadata(
-        metadata={PROMOTION: {"promoted": decision.promote, "reason": decision.reason, "metric": metric,
-                              "production_version": incumbent.number if incumbent else None,
-                              "production_score_on_same_test": production_score}},
+        metadata={
+            PROMOTION: {
+                "promoted": decision.promote,
+                "reason": decision.reason,
+                "metric": metric,
+                "production_version": incumbent.number if incumbent else None,
+                "production_score_on_same_test": production_score,
+            }
+        },
         infer_model=True,
     )
     if decision.promote:

@@ -41,6 +41,4 @@ def decision_threshold(version: Union[Model, ModelVersionResponse]) -> float:
 
 def load_classifier(version: Union[Model, ModelVersionResponse]) -> ReviewClassifier:
     """The model and vocabulary artifacts of a model version, ready to predict."""
-    return ReviewClassifier(
-        version.get_artifact("model").load(), version.get_artifact("vocabulary").load()
-    )
+    return ReviewClassifier(version.get_artifact("model").load(), version.get_artifact("vocabulary").load())

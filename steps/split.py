@@ -37,5 +37,7 @@ def split(
     """Three disjoint parts of the corpus with the label balance of the whole."""
     parts = stratified_split(corpus[LABEL].to_numpy(), settings)
     train, validation, test = (corpus.iloc[rows] for rows in parts)
-    logger.info("Split %d reviews: %d train, %d validation, %d test", len(corpus), len(train), len(validation), len(test))
+    logger.info(
+        "Split %d reviews: %d train, %d validation, %d test", len(corpus), len(train), len(validation), len(test)
+    )
     return train, validation, test

@@ -33,7 +33,10 @@ def tokenize(
     truncated = float(np.mean(lengths > vocabulary.sequence_length)) if len(lengths) else 0.0
     logger.info(
         "Vocabulary of %d ids; validation OOV rate %.2f%%, %.2f%% of texts truncated to %d tokens",
-        vocabulary.size, 100 * oov_rate, 100 * truncated, vocabulary.sequence_length,
+        vocabulary.size,
+        100 * oov_rate,
+        100 * truncated,
+        vocabulary.sequence_length,
     )
     log_metadata(
         metadata={

@@ -53,8 +53,11 @@ def train(
         "epochs_trained": best.epochs_trained,
         "seed": seed,
         "sweep": [
-            {"settings": c.settings.model_dump(), "validation_roc_auc": c.validation_roc_auc,
-             "epochs_trained": c.epochs_trained}
+            {
+                "settings": c.settings.model_dump(),
+                "validation_roc_auc": c.validation_roc_auc,
+                "epochs_trained": c.epochs_trained,
+            }
             for c in trained
         ],
     }

@@ -77,5 +77,8 @@ def assert_quiet(output: str) -> None:
 def step_logs(step: StepRunResponse) -> str:
     """A step's logs as ZenML stored them for the dashboard."""
     store = Client().active_stack.artifact_store
-    return "\n".join(entry.message for logs in step.log_collection or []
-                     for entry in fetch_log_records(store, logs.uri, limit=100_000))
+    return "\n".join(
+        entry.message
+        for logs in step.log_collection or []
+        for entry in fetch_log_records(store, logs.uri, limit=100_000)
+    )

@@ -13,10 +13,10 @@ from typing import Dict, NamedTuple
 import pytest
 import zenml
 
+from serving.process import free_port
 from stacks.dashboard import SURVEY_DONE_KEY
 from tests.pipeline_helpers import assert_quiet, write_config
 from tests.servers import client_workspace
-from serving.process import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ZENML_CLI = str(Path(sys.executable).parent / "zenml")
@@ -41,18 +41,26 @@ class Dashboard(NamedTuple):
 
 def skip_survey(env: Dict[str, str]) -> subprocess.CompletedProcess:
     """The second command of `make dashboard`."""
-    return subprocess.run([sys.executable, "-m", "stacks.dashboard"], env=env, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "stacks.dashboard"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def current_user(url: str) -> dict:
     """/api/v1/current-user as the dashboard sees it, logged in as the local server's default user."""
-    login = urllib.request.Request(url + "/api/v1/login", b"username=default&password=",
-                                   {"content-type": "application/x-www-form-urlencoded"})
+    login = urllib.request.Request(
+        url + "/api/v1/login", b"username=default&password=", {"content-type": "application/x-www-form-urlencoded"}
+    )
     with urllib.request.urlopen(login, timeout=30) as response:
         token = json.loads(response.read())["access_token"]
-    request = urllib.request.Request(url + "/api/v1/current-user?hydrate=true",
-                                     headers={"authorization": f"Bearer {token}"})
+    request = urllib.request.Request(
+        url + "/api/v1/current-user?hydrate=true", headers={"authorization": f"Bearer {token}"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
@@ -65,16 +73,35 @@ def dashboard(tmp_path_factory, sample_reviews):
     env["ZENML_AUTO_OPEN_DASHBOARD"] = "false"
     port = free_port()
     # The same command as `make dashboard`; the daemon runs from a scratch directory.
-    subprocess.run([ZENML_CLI, "login", "--local", "--port", str(port)], env=env, cwd=base,
-                   stdin=subprocess.DEVNULL, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [ZENML_CLI, "login", "--local", "--port", str(port)],
+        env=env,
+        cwd=base,
+        stdin=subprocess.DEVNULL,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     try:
         survey = skip_survey(env)
         assert survey.returncode == 0, survey.stderr[-4000:]
-        subprocess.run([ZENML_CLI, "init", "--path", str(base / "repository")], env=env, cwd=base, check=True,
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            [ZENML_CLI, "init", "--path", str(base / "repository")],
+            env=env,
+            cwd=base,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         config = write_config(base, str(sample), quality_minimums={})
-        trained = subprocess.run([sys.executable, "run.py", "--config", str(config)], env=env, cwd=PROJECT_ROOT,
-                                 capture_output=True, text=True, timeout=600)
+        trained = subprocess.run(
+            [sys.executable, "run.py", "--config", str(config)],
+            env=env,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert trained.returncode == 0, trained.stderr[-4000:]
         yield Dashboard(f"http://127.0.0.1:{port}", env, trained.stdout + trained.stderr)
     finally:
@@ -95,7 +122,9 @@ def test_api_lists_the_run_and_its_steps(dashboard: Dashboard) -> None:
     run_id = runs[0]["id"]
     _, _, steps_body = get(dashboard.url + f"/api/v1/steps?pipeline_run_id={run_id}&size=20")
     names = sorted(s["name"] for s in json.loads(steps_body)["items"])
-    assert names == sorted(["ingest", "preprocess", "split", "tokenize", "train", "evaluate", "quality_gate", "promote"])
+    assert names == sorted(
+        ["ingest", "preprocess", "split", "tokenize", "train", "evaluate", "quality_gate", "promote"]
+    )
 
 
 def test_the_dashboard_still_sends_users_to_the_survey_by_the_rule_we_satisfy() -> None:

@@ -21,7 +21,17 @@ from tests.imports import python_files, third_party_imports
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CODE = ["review_classifier", "steps", "pipelines", "stacks", "serving", "zenml_fixes", "run.py", "model_versions.py"]
-LOCAL_PACKAGES = {"review_classifier", "steps", "pipelines", "stacks", "serving", "zenml_fixes", "run", "model_versions", "tests"}
+LOCAL_PACKAGES = {
+    "review_classifier",
+    "steps",
+    "pipelines",
+    "stacks",
+    "serving",
+    "zenml_fixes",
+    "run",
+    "model_versions",
+    "tests",
+}
 
 
 def pinned(requirements_file: Path) -> dict:

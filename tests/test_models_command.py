@@ -59,8 +59,11 @@ def test_models_prints_the_table_without_loading_tensorflow(versions) -> None:
     assert loaded == "[]"
     rows = parse_table("\n".join(table))
     assert [(r["version"], r["stage"], r["promoted"], r["threshold"]) for r in rows] == [
-        ("1", "archived", "yes", "0.60"), ("2", "-", "no", "-"), ("3", "production", "yes", "0.60"),
-        ("4", "-", "-", "0.60"), ("5", "-", "no", "0.60"),
+        ("1", "archived", "yes", "0.60"),
+        ("2", "-", "no", "-"),
+        ("3", "production", "yes", "0.60"),
+        ("4", "-", "-", "0.60"),
+        ("5", "-", "no", "0.60"),
     ]
     assert (rows[2]["accuracy"], rows[2]["ROC-AUC"], rows[2]["reason"]) == ("0.9245", "0.9608", "better")
     assert rows[4]["reason"] == "version 5 not promoted: tie"

@@ -21,7 +21,8 @@ print("our own stderr line", file=sys.stderr)
 
 def test_tensorflow_imports_quietly_and_stderr_still_works() -> None:
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
-    result = subprocess.run([sys.executable, "-c", PROGRAM], env=env, cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", PROGRAM], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == "our own stderr line\n"

@@ -58,8 +58,11 @@ def test_a_config_for_another_stack_refuses_to_run_and_names_it(tmp_path: Path) 
     path.write_text(yaml.safe_dump(config))
     active = Client().active_stack_model.name
     assert active != "kubeflow"
-    with pytest.raises(SystemExit, match=f"made for the stack 'kubeflow', but the active stack is '{active}'; "
-                                         "switch with `zenml stack set kubeflow`"):
+    with pytest.raises(
+        SystemExit,
+        match=f"made for the stack 'kubeflow', but the active stack is '{active}'; "
+        "switch with `zenml stack set kubeflow`",
+    ):
         run.main(["--config", str(path)])
 
 
@@ -72,7 +75,11 @@ def make_dry_run(tmp_path: Path, *args: str, set_up: bool = True) -> str:
         setup.touch()
     done = subprocess.run(
         ["make", "--no-print-directory", "-n", *args, f"STAMP={installed}", f"SETUP={setup}"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60, check=True,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     return done.stdout
 

@@ -109,8 +109,11 @@ def test_deployment_logs_are_quiet(service: str) -> None:
 def test_the_recorded_worker_count_is_the_real_one(service: str) -> None:
     deployer = Client().active_stack.model_deployer
     (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
-    workers = [p for p in psutil.Process(deployed.status.pid).children(recursive=True)
-               if "_bentoml_impl.worker.service" in p.cmdline()]
+    workers = [
+        p
+        for p in psutil.Process(deployed.status.pid).children(recursive=True)
+        if "_bentoml_impl.worker.service" in p.cmdline()
+    ]
     assert workers and deployed.config.workers == len(workers)
     deploy_log = step_logs(Client().get_pipeline(DEPLOYMENT_PIPELINE).last_run.steps[DEPLOY_STEP])
     assert f"'workers': {len(workers)}," in deploy_log  # ZenML's dump of the deployment's configuration
@@ -119,7 +122,9 @@ def test_the_recorded_worker_count_is_the_real_one(service: str) -> None:
 def test_predict_and_metadata(service: str, trained) -> None:
     production_run, _ = trained
     version = str(production_run.model_version.number)
-    results = post_json(service + "/predict", {"texts": ["Love this dress, fits perfectly", "Cheap fabric, returned it"]})
+    results = post_json(
+        service + "/predict", {"texts": ["Love this dress, fits perfectly", "Cheap fabric, returned it"]}
+    )
     assert [r["model_version"] for r in results] == [version, version]
     assert all(0.0 <= r["probability"] <= 1.0 for r in results)
     assert [r["label"] for r in results] == labels_of([r["probability"] for r in results], THRESHOLD)
@@ -127,7 +132,9 @@ def test_predict_and_metadata(service: str, trained) -> None:
         info = json.loads(response.read())
     assert info["model_name"] == MODEL and info["model_version"] == version
     assert info["decision_threshold"] == THRESHOLD
-    assert info["metrics"]["roc_auc"] == pytest.approx(production_run.model_version.run_metadata["test_metrics"]["roc_auc"])
+    assert info["metrics"]["roc_auc"] == pytest.approx(
+        production_run.model_version.run_metadata["test_metrics"]["roc_auc"]
+    )
 
 
 BAD_INPUTS = {
@@ -207,7 +214,8 @@ def test_bento_is_self_contained(service: str) -> None:
     assert [str(m.tag) for m in bento.info.all_models] == [pinned_model]
     stored = bentoml.models.get(pinned_model)
     assert sorted(p.name for p in Path(stored.path).iterdir() if p.suffix in {".keras", ".json"}) == [
-        "model.keras", "vocabulary.json"
+        "model.keras",
+        "vocabulary.json",
     ]
     requirements_file = Path(bento.path) / "env" / "python" / "requirements.txt"
     requirements = requirements_file.read_text().split()

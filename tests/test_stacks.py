@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stacks.register import load_definition, main as register_main
+from stacks.register import load_definition
+from stacks.register import main as register_main
 from tests.servers import PASSWORD, client_workspace, zenml_server
 
 pytest.importorskip("kfp", reason="remote extra not installed (make install-remote)")
@@ -51,7 +52,10 @@ def test_optional_values_fall_back_or_disappear() -> None:
     assert orchestrator["configuration"]["kubeflow_namespace"] == "kubeflow"
     assert "connector" not in orchestrator
     store = definition["components"]["artifact_store"]["configuration"]
-    assert store == {"path": "s3://example-bucket/zenml", "client_kwargs": {"endpoint_url": "http://minio.example.com:9000"}}
+    assert store == {
+        "path": "s3://example-bucket/zenml",
+        "client_kwargs": {"endpoint_url": "http://minio.example.com:9000"},
+    }
 
 
 def test_remote_stacks_are_refused_on_a_local_store(monkeypatch, capsys) -> None:
@@ -94,18 +98,24 @@ def stack_flow(tmp_path_factory, sample_reviews):
     base = tmp_path_factory.mktemp("stacks")
     sample, env = client_workspace(base, sample_reviews)
     with zenml_server(base / "server") as url:
-        env.update({
-            **STACK_ENV,
-            "ZENML_DISABLE_PIPELINE_LOGS_STORAGE": "true",
-            "SERVER_URL": url,
-            "SERVER_PASSWORD": PASSWORD,
-            "OUT_DIR": str(base),
-            "SAMPLE_CSV": str(sample),
-            "TEST_IMAGE": TEST_IMAGE,
-        })
+        env.update(
+            {
+                **STACK_ENV,
+                "ZENML_DISABLE_PIPELINE_LOGS_STORAGE": "true",
+                "SERVER_URL": url,
+                "SERVER_PASSWORD": PASSWORD,
+                "OUT_DIR": str(base),
+                "SAMPLE_CSV": str(sample),
+                "TEST_IMAGE": TEST_IMAGE,
+            }
+        )
         done = subprocess.run(
             [sys.executable, str(PROJECT_ROOT / "tests" / "remote" / "stack_flow.py")],
-            env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
+            env=env,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -118,7 +128,10 @@ def test_client_talks_to_a_remote_server(stack_flow) -> None:
 def test_registration_is_idempotent(stack_flow) -> None:
     assert "stack 'kubeflow' created" in stack_flow["first_registration"]
     assert "stack 'vertex' created" in stack_flow["first_registration"]
-    assert stack_flow["second_registration"].split("\n")[:2] == ["stack 'kubeflow' unchanged", "stack 'vertex' unchanged"]
+    assert stack_flow["second_registration"].split("\n")[:2] == [
+        "stack 'kubeflow' unchanged",
+        "stack 'vertex' unchanged",
+    ]
 
 
 def _tasks(spec: dict) -> dict:

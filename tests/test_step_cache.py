@@ -51,8 +51,12 @@ def test_every_cached_step_covers_the_project_code_it_imports() -> None:
 def test_import_closure_is_transitive_and_reads_every_import_form() -> None:
     train = project_sources("steps.train")
     assert train >= {
-        "steps/train.py", "steps/preprocess.py", "review_classifier/training.py", "review_classifier/model.py",
-        "review_classifier/vocabulary.py", "review_classifier/text.py",
+        "steps/train.py",
+        "steps/preprocess.py",
+        "review_classifier/training.py",
+        "review_classifier/model.py",
+        "review_classifier/vocabulary.py",
+        "review_classifier/text.py",
     }
     assert all(path.startswith(("steps/", "review_classifier/")) for path in train)
     # steps/__init__.py imports every step; following it would tie each step's cache to all the others.
@@ -62,8 +66,12 @@ def test_import_closure_is_transitive_and_reads_every_import_form() -> None:
 def _run(project: Path, env: Dict[str, str], config: Path, seed: str) -> Dict[str, str]:
     """One training run in a new process of its own; step name -> status."""
     done = subprocess.run(
-        [sys.executable, "-c", RUN_AND_REPORT, str(config)], cwd=project, env={**env, "PYTHONHASHSEED": seed},
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, "-c", RUN_AND_REPORT, str(config)],
+        cwd=project,
+        env={**env, "PYTHONHASHSEED": seed},
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-4000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -73,13 +81,24 @@ def _run(project: Path, env: Dict[str, str], config: Path, seed: str) -> Dict[st
 def runs(tmp_path_factory, sample_reviews: pd.DataFrame) -> List[Dict[str, str]]:
     """Three runs of a copy of the project, each in a new process: as is, again as is under another
     hash seed, then with a changed activation in the copy's model code."""
-    orders = {subprocess.run([sys.executable, "-c", SPLIT_OUTPUTS], env={"PYTHONHASHSEED": seed},
-                             capture_output=True, text=True, check=True).stdout for seed in HASH_SEEDS}
+    orders = {
+        subprocess.run(
+            [sys.executable, "-c", SPLIT_OUTPUTS],
+            env={"PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in HASH_SEEDS
+    }
     assert len(orders) == 2, "the hash seeds must order split's outputs differently for the test to mean anything"
     base = tmp_path_factory.mktemp("step-cache")
     project = base / "project"
-    shutil.copytree(PROJECT_ROOT, project, ignore=shutil.ignore_patterns(
-        ".git", ".venv", ".zen", "data", "benchmarks", "__pycache__"))
+    shutil.copytree(
+        PROJECT_ROOT,
+        project,
+        ignore=shutil.ignore_patterns(".git", ".venv", ".zen", "data", "benchmarks", "__pycache__"),
+    )
     sample, env = client_workspace(base, sample_reviews.head(400))
     env["ZENML_CUSTOM_SOURCE_ROOT"] = str(project)
     config = write_config(base, str(sample), candidates=[USELESS_CANDIDATE], quality_minimums={})

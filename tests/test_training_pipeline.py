@@ -12,8 +12,8 @@ import pytest
 from zenml.client import Client
 from zenml.enums import ExecutionStatus
 
-from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.dataset import DataValidationError
+from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.vocabulary import Vocabulary
 from steps.evaluate import QualityGateError
 from tests.pipeline_helpers import USELESS_CANDIDATE, assert_quiet, production, run_training, write_config
@@ -42,7 +42,14 @@ def first_run(workdir: Path, sample_csv: Path):
 def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
     assert first_run.status == ExecutionStatus.COMPLETED
     assert list(first_run.steps) == [
-        "ingest", "preprocess", "split", "tokenize", "train", "evaluate", "quality_gate", "promote"
+        "ingest",
+        "preprocess",
+        "split",
+        "tokenize",
+        "train",
+        "evaluate",
+        "quality_gate",
+        "promote",
     ]
     version = Client().get_model_version(MODEL_NAME, first_run.model_version.id)
     metrics = version.run_metadata["test_metrics"]
@@ -106,9 +113,7 @@ def test_no_cache_flag_recomputes_everything(first_run, tmp_path: Path, sample_c
 
 def test_a_worse_model_does_not_replace_production(first_run, tmp_path: Path, sample_csv: Path) -> None:
     before = production()
-    worse = run_training(
-        write_config(tmp_path, str(sample_csv), candidates=[USELESS_CANDIDATE], quality_minimums={})
-    )
+    worse = run_training(write_config(tmp_path, str(sample_csv), candidates=[USELESS_CANDIDATE], quality_minimums={}))
     assert worse.status == ExecutionStatus.COMPLETED
     assert worse.steps["promote"].outputs["output"][0].load() is False
     assert production().id == before.id
@@ -131,11 +136,11 @@ def test_a_decision_threshold_outside_0_1_is_refused_before_any_step(
     assert Client().list_pipeline_runs(size=1).total == runs
 
 
-def test_quality_gate_failure_fails_the_run_and_keeps_production(
-    first_run, tmp_path: Path, sample_csv: Path
-) -> None:
+def test_quality_gate_failure_fails_the_run_and_keeps_production(first_run, tmp_path: Path, sample_csv: Path) -> None:
     before = production()
-    with pytest.raises(QualityGateError, match=r"quality gate failed: roc_auc 0\.\d+ < 0\.999; production is unchanged"):
+    with pytest.raises(
+        QualityGateError, match=r"quality gate failed: roc_auc 0\.\d+ < 0\.999; production is unchanged"
+    ):
         run_training(write_config(tmp_path, str(sample_csv), quality_minimums={"roc_auc": 0.999}))
     assert Client().get_pipeline(TRAINING_PIPELINE).last_run.status == ExecutionStatus.FAILED
     assert production().id == before.id
@@ -143,23 +148,36 @@ def test_quality_gate_failure_fails_the_run_and_keeps_production(
 
 def _bad_inputs(sample: pd.DataFrame):
     """(file name, writer, expected message) for every rejection of ingest."""
+
     def csv(frame):
         return lambda path: frame.to_csv(path, index=False)
 
     no_text = sample.assign(**{"Title": None, "Review Text": "  "})
     return [
         ("missing.csv", None, r"missing\.csv: file not found"),
-        ("latin1.csv", lambda p: p.write_bytes("Title,Review Text,Recommended IND\nOk,caf\u00e9,1\n".encode("latin-1")),
-         r"latin1\.csv: not valid UTF-8"),
-        ("no_label.csv", csv(sample.drop(columns=["Recommended IND"])), r"no_label\.csv: missing column\(s\) \['Recommended IND'\]"),
+        (
+            "latin1.csv",
+            lambda p: p.write_bytes("Title,Review Text,Recommended IND\nOk,caf\u00e9,1\n".encode("latin-1")),
+            r"latin1\.csv: not valid UTF-8",
+        ),
+        (
+            "no_label.csv",
+            csv(sample.drop(columns=["Recommended IND"])),
+            r"no_label\.csv: missing column\(s\) \['Recommended IND'\]",
+        ),
         ("no_text.csv", csv(no_text), r"no_text\.csv: no row has text"),
-        ("bad_label.csv", csv(sample.assign(**{"Recommended IND": sample["Recommended IND"].replace({0: 7})})),
-         r"bad_label\.csv: column 'Recommended IND' has value\(s\) \['7'\] outside the declared labels"),
+        (
+            "bad_label.csv",
+            csv(sample.assign(**{"Recommended IND": sample["Recommended IND"].replace({0: 7})})),
+            r"bad_label\.csv: column 'Recommended IND' has value\(s\) \['7'\] outside the declared labels",
+        ),
         ("one_class.csv", csv(sample.assign(**{"Recommended IND": 1})), r"one_class\.csv: only one class present"),
     ]
 
 
-@pytest.mark.parametrize("case", range(6), ids=["missing", "non-utf8", "missing-column", "no-text", "unknown-label", "single-class"])
+@pytest.mark.parametrize(
+    "case", range(6), ids=["missing", "non-utf8", "missing-column", "no-text", "unknown-label", "single-class"]
+)
 def test_bad_input_is_rejected_with_its_reason_and_production_is_unchanged(
     first_run, tmp_path: Path, sample_reviews: pd.DataFrame, case: int
 ) -> None:

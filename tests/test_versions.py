@@ -30,14 +30,21 @@ def parse_table(text: str) -> List[Dict[str, str]]:
     spans = [m.span() for m in re.finditer(r"\S+(?: \S+)*", header)]
     assert [header[a:b] for a, b in spans] == list(COLUMNS)
     cuts = [start for start, _ in spans] + [None]  # numeric headers are as wide as their column
-    return [{c: line[cuts[i]:cuts[i + 1]].strip() for i, c in enumerate(COLUMNS)} for line in lines]
+    return [{c: line[cuts[i] : cuts[i + 1]].strip() for i, c in enumerate(COLUMNS)} for line in lines]
 
 
 def test_table_has_one_aligned_row_per_version_oldest_first() -> None:
     rows = parse_table(format_table(VERSIONS))
     assert [row["version"] for row in rows] == ["1", "2", "3", "4", "5", "6"]
     assert list(rows[1].values()) == [
-        "2", "-", "2026-12-02 04:02", "0.9245", "0.9608", "0.50", "no", "version 2 not promoted: tie"
+        "2",
+        "-",
+        "2026-12-02 04:02",
+        "0.9245",
+        "0.9608",
+        "0.50",
+        "no",
+        "version 2 not promoted: tie",
     ]
     assert (rows[2]["stage"], rows[2]["promoted"], rows[2]["reason"]) == ("production", "yes", "better")
     assert (rows[3]["threshold"], rows[3]["promoted"]) == ("0.70", "-")

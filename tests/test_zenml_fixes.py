@@ -34,7 +34,7 @@ from zenml_fixes.bentoml_deployer import NewStyleBentoMLLocalDeploymentService, 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEPLOYER_FIX = "zenml_fixes/bentoml_deployer.py"
 ORCHESTRATOR_FIX = "zenml_fixes/kubeflow_orchestrator.py"
-ECHO_SERVICE = '''import bentoml
+ECHO_SERVICE = """import bentoml
 
 
 @bentoml.service(workers=1)
@@ -42,7 +42,7 @@ class Echo:
     @bentoml.api
     def echo(self, text: str) -> str:
         return text
-'''
+"""
 
 
 @contextmanager
@@ -59,8 +59,9 @@ def stock_still_raises(error: Type[Exception], match: str, fix: str) -> Iterator
 def component(cls: type, config: object, flavor: str, component_type: StackComponentType) -> object:
     """A stack component as ZenML builds one from the store, without a store."""
     now = datetime.now(timezone.utc)
-    return cls(name="test", id=uuid4(), config=config, flavor=flavor, type=component_type, user=None,
-               created=now, updated=now)
+    return cls(
+        name="test", id=uuid4(), config=config, flavor=flavor, type=component_type, user=None, created=now, updated=now
+    )
 
 
 def living(processes: List[psutil.Process]) -> List[psutil.Process]:
@@ -128,8 +129,13 @@ def echo(tmp_path: Path) -> BentoMLLocalDeploymentConfig:
     """A deployment config of a minimal new-style (``@bentoml.service``) service on a free port."""
     (tmp_path / "echo_service.py").write_text(ECHO_SERVICE)
     return BentoMLLocalDeploymentConfig(
-        model_name="echo", model_uri="echo", bento_tag="echo_service:Echo", working_dir=str(tmp_path),
-        host="127.0.0.1", port=free_port(), root_runtime_path=str(tmp_path / "runtime"),
+        model_name="echo",
+        model_uri="echo",
+        bento_tag="echo_service:Echo",
+        working_dir=str(tmp_path),
+        host="127.0.0.1",
+        port=free_port(),
+        root_runtime_path=str(tmp_path / "runtime"),
     )
 
 

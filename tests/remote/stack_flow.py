@@ -32,8 +32,8 @@ from zenml.zen_stores.rest_zen_store import RestZenStoreConfiguration  # noqa: E
 import run  # noqa: E402
 from review_classifier.names import TRAINING_PIPELINE  # noqa: E402
 from stacks import register  # noqa: E402
-from zenml_fixes.kubeflow_orchestrator import ResourceAwareKubeflowOrchestrator  # noqa: E402
 from tests.pipeline_helpers import write_config  # noqa: E402
+from zenml_fixes.kubeflow_orchestrator import ResourceAwareKubeflowOrchestrator  # noqa: E402
 
 OUT = Path(os.environ["OUT_DIR"])
 SUBMITTED = {}
@@ -72,9 +72,7 @@ def compile_on(stack: str, spec_suffix: str) -> dict:
         "orchestrator_flavor": Client().active_stack_model.components["orchestrator"][0].flavor_name,
         "spec": str(spec),
         "upstream": {name: sorted(s.spec.upstream_steps) for name, s in steps.items()},
-        "retry": {
-            name: (s.config.retry.model_dump() if s.config.retry else None) for name, s in steps.items()
-        },
+        "retry": {name: (s.config.retry.model_dump() if s.config.retry else None) for name, s in steps.items()},
         "resources": {name: s.config.resource_settings.model_dump(exclude_none=True) for name, s in steps.items()},
     }
 

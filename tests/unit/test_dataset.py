@@ -6,7 +6,7 @@ import io
 import pandas as pd
 import pytest
 
-from review_classifier.dataset import DataValidationError, DatasetSchema, extract_texts, load_labelled, read_table
+from review_classifier.dataset import DatasetSchema, DataValidationError, extract_texts, load_labelled, read_table
 
 SCHEMA = DatasetSchema()
 
@@ -26,12 +26,16 @@ def test_joins_title_and_text_and_drops_rows_without_text() -> None:
 
 
 def test_either_text_column_alone_is_enough() -> None:
-    texts = extract_texts(pd.DataFrame({"Title": ["Only title", None], "Review Text": [None, " only text "]}), SCHEMA, "x")
+    texts = extract_texts(
+        pd.DataFrame({"Title": ["Only title", None], "Review Text": [None, " only text "]}), SCHEMA, "x"
+    )
     assert texts.tolist() == ["Only title", "only text"]
 
 
 def test_string_labels_and_custom_columns() -> None:
-    schema = DatasetSchema(text_columns=["body"], label_column="sentiment", positive_labels=["pos"], negative_labels=["neg"])
+    schema = DatasetSchema(
+        text_columns=["body"], label_column="sentiment", positive_labels=["pos"], negative_labels=["neg"]
+    )
     data = pd.DataFrame({"body": ["good", "bad"], "sentiment": ["pos", " neg"]})
     table, _ = load_labelled(data, schema, "reviews.parquet")
     assert table["label"].tolist() == [1, 0]
@@ -49,9 +53,15 @@ def test_float_labels_from_a_column_with_gaps_match_integer_declarations() -> No
         (frame().drop(columns=["Review Text"]), r"x\.csv: missing column\(s\) \['Review Text'\]"),
         (frame().drop(columns=["Recommended IND"]), r"x\.csv: missing column\(s\) \['Recommended IND'\]"),
         (frame(Title=[None] * 3, **{"Review Text": ["", " ", None]}), r"x\.csv: no row has text"),
-        (frame(**{"Recommended IND": [1, 1, 2]}), r"x\.csv: column 'Recommended IND' has value\(s\) \['2'\] outside the declared labels .* in row\(s\) 3"),
+        (
+            frame(**{"Recommended IND": [1, 1, 2]}),
+            r"x\.csv: column 'Recommended IND' has value\(s\) \['2'\] outside the declared labels .* in row\(s\) 3",
+        ),
         (frame(**{"Recommended IND": [1, 0, None]}), r"x\.csv: column 'Recommended IND' is empty in row\(s\) 3"),
-        (frame(**{"Recommended IND": [1, 0, 1]}).drop(index=1), r"x\.csv: only one class present \(2 rows, all positive\)"),
+        (
+            frame(**{"Recommended IND": [1, 0, 1]}).drop(index=1),
+            r"x\.csv: only one class present \(2 rows, all positive\)",
+        ),
     ],
     ids=["missing-text-column", "missing-label-column", "no-text", "unknown-label", "empty-label", "single-class"],
 )

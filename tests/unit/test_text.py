@@ -15,7 +15,13 @@ def test_lowercases_keeps_letters_only_and_stems(normalizer: TextNormalizer) -> 
 
 
 def test_punctuation_and_digits_are_separators(normalizer: TextNormalizer) -> None:
-    assert normalizer.normalize("fabric-softness:great;colors,gorgeous").split() == ["fabric", "soft", "great", "color", "gorgeou"]
+    assert normalizer.normalize("fabric-softness:great;colors,gorgeous").split() == [
+        "fabric",
+        "soft",
+        "great",
+        "color",
+        "gorgeou",
+    ]
 
 
 @pytest.mark.parametrize(
