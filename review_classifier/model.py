@@ -18,6 +18,7 @@ import numpy as np
 from keras import layers, ops
 from pydantic import BaseModel, ConfigDict, Field
 
+from review_classifier.names import MODEL_NAME
 from review_classifier.vocabulary import PAD_ID
 
 #: Keras registers custom layers under this package name in saved ``.keras`` files.
@@ -91,7 +92,7 @@ def build_model(vocab_size: int, sequence_length: int, settings: ModelSettings) 
     )
 
     probability = layers.Activation("sigmoid", name="probability")(layers.Add()([deep_logit, wide_logit]))
-    model = keras.Model(ids, probability, name="review_classifier")
+    model = keras.Model(ids, probability, name=MODEL_NAME)
     model.compile(
         optimizer=keras.optimizers.Adam(settings.learning_rate),
         loss="binary_crossentropy",
