@@ -50,9 +50,9 @@ def write_config(directory: Path, data_uri: str, **parameters: Any) -> Path:
             "vocabulary_settings": {"max_size": 3000, "sequence_length": 48},
             "candidates": [TINY_CANDIDATE],
             "quality_minimums": {"roc_auc": 0.75},
+            **parameters,
         }
     )
-    config["parameters"].update(parameters)
     path = directory / f"config-{len(list(directory.glob('config-*.yaml')))}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

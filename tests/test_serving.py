@@ -41,7 +41,7 @@ def with_model(path: Path, version=None) -> Path:
 
 def project_config(name: str, directory: Path, version="production", **parameters) -> Path:
     config = yaml.safe_load((PROJECT_ROOT / "configs" / name).read_text())
-    config["parameters"].update(parameters)
+    config.setdefault("parameters", {}).update(parameters)
     config["model"] = {"name": MODEL, "version": version}
     path = directory / name
     path.write_text(yaml.safe_dump(config))
