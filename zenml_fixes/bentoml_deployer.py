@@ -14,7 +14,10 @@ What it changes, and nothing else (config, endpoint, ``SERVICE_TYPE`` are the st
    a ``bentoml.legacy.Service`` takes the stock path; others are served by ``serve_http``.
 2. ``_create_new_service`` (the deployer): stock only logs when the service does not come up
    within ``timeout``, so ``deploy_model`` records it and the step succeeds. Here it raises,
-   naming the service log, and ``deploy_model`` removes the record and fails the step.
+   naming the service log and quoting its end, and ``deploy_model`` removes the record and fails
+   the step. It raises as soon as the daemon exits or its log shows a traceback (a model that
+   fails to load: BentoML's arbiter respawns the worker rather than exit), not after ``timeout``,
+   and it stops whatever of the service still runs first.
 3. ``deprovision``: stock signals the daemon process only. A forced stop (SIGKILL) leaves
    the BentoML workers it started orphaned, still holding the port and answering requests.
    Here the daemon's whole process tree is stopped (SIGTERM, SIGKILL after 15 s).
@@ -26,7 +29,9 @@ test names this file); then set ``flavor: bentoml`` in ``stacks/local.yaml`` and
 
 from __future__ import annotations
 
-from typing import Type
+import time
+from pathlib import Path
+from typing import Optional, Type
 from uuid import UUID
 
 import psutil
@@ -39,6 +44,9 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import (
     SSLBentoMLParametersConfig,
 )
 from zenml.services.service import BaseService, ServiceConfig
+
+#: How much of a failed service's log an error quotes.
+LOG_TAIL = 3000
 
 
 class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
@@ -104,10 +112,32 @@ class NewStyleBentoMLModelDeployer(BentoMLModelDeployer):
             return super()._create_new_service(id=id, timeout=timeout, config=config)
         config.root_runtime_path = self.local_path
         service = NewStyleBentoMLLocalDeploymentService(uuid=id, config=config)
-        service.start(timeout=timeout)
-        if not service.is_running:
-            raise RuntimeError(f"BentoML service {config.bento_tag} did not start; see {service.status.log_file}")
+        service.start(timeout=0)
+        failure = _start_failure(service, timeout)
+        if failure is not None:
+            service.stop(timeout=30, force=True)
+            log = service.status.log_file
+            tail = Path(log).read_text(errors="replace")[-LOG_TAIL:] if log and Path(log).is_file() else ""
+            raise RuntimeError(f"BentoML service {config.bento_tag} did not start; see {log}: {failure}\n{tail}")
         return service
+
+
+def _start_failure(service: BaseService, timeout: float) -> Optional[str]:
+    """None once ``service`` answers its readiness check; else why it never will, as soon as that is known."""
+    deadline = time.monotonic() + timeout
+    seen_pid = None
+    while time.monotonic() < deadline:
+        if service.is_running:
+            return None
+        pid = service.status.pid
+        if seen_pid is not None and pid is None:
+            return f"the service daemon (PID {seen_pid}) exited"
+        seen_pid = pid or seen_pid
+        log = service.status.log_file
+        if log and Path(log).is_file() and "Traceback (most recent call last)" in Path(log).read_text(errors="replace"):
+            return "its log shows an error"
+        time.sleep(0.5)
+    return f"not ready after {timeout:.0f} s"
 
 
 class NewStyleBentoMLModelDeployerFlavor(BentoMLModelDeployerFlavor):
