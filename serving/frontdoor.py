@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -64,6 +65,23 @@ def master() -> Optional[psutil.Process]:
         return process if process.is_running() and "nginx" in process.name() else None
     except (OSError, ValueError, psutil.Error):
         return None
+
+
+def serving_port() -> Optional[int]:
+    """The port the running front door listens on (None if none runs)."""
+    if master() is None:
+        return None
+    found = re.search(r"listen 127\.0\.0\.1:(\d+);", (state_dir() / "nginx.conf").read_text())
+    return int(found.group(1)) if found else None
+
+
+def check_port(port: int) -> None:
+    """Fail before anything starts if the front door cannot take ``port``, naming who holds it."""
+    running = serving_port()
+    if running is not None and running != port:
+        raise FrontDoorError(f"the front door already serves on port {running}: deploy there, or stop it first")
+    if running is None and (holder := port_holder(port)):
+        raise FrontDoorError(f"port {port} is already in use by {holder}; stop it or deploy on another port")
 
 
 def port_holder(port: int) -> Optional[str]:

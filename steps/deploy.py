@@ -79,8 +79,7 @@ def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDepl
     old one serving, and the error says why (the service's own log, or who holds the port).
     """
     frontdoor.nginx_binary()
-    if frontdoor.master() is None and (holder := frontdoor.port_holder(port)):
-        raise frontdoor.FrontDoorError(f"port {port} is already in use by {holder}; stop it or deploy on another port")
+    frontdoor.check_port(port)
     # Whichever BentoML deployer the stack has: on `local`, the corrected `bentoml_newstyle` (zenml_fixes/).
     deployer = BentoMLModelDeployer.get_active_model_deployer()
     previous = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
