@@ -22,7 +22,12 @@ What it changes, and nothing else (config, endpoint, ``SERVICE_TYPE`` are the st
    the BentoML workers it started orphaned, still holding the port and answering requests.
    Here the daemon's whole process tree is stopped (SIGTERM, SIGKILL after 15 s).
 
-Delete when ``tests/test_zenml_fixes.py`` reports all three stock behaviours fixed (each
+4. ``find_model_server(config=...)`` (the deployer): stock ignores ``config`` (the store's
+   service filter leaves it out), so ``deploy_model`` without continuous deployment mode finds
+   *any* service of the type "with the exact same configuration" and returns it instead of
+   starting the new one. Here only services whose stored config has every given value match.
+
+Delete when ``tests/test_zenml_fixes.py`` reports all four stock behaviours fixed (each
 test names this file); then set ``flavor: bentoml`` in ``stacks/local.yaml`` and drop
 ``bentoml_newstyle`` from ``stacks/register.py``.
 """
@@ -31,7 +36,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional, Type
+from typing import Any, Dict, List, Optional, Type
 from uuid import UUID
 
 import psutil
@@ -105,7 +110,12 @@ class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
 
 
 class NewStyleBentoMLModelDeployer(BentoMLModelDeployer):
-    """The stock deployer with change 2, creating the service above."""
+    """The stock deployer with changes 2 and 4, creating the service above."""
+
+    def find_model_server(self, config: Optional[Dict[str, Any]] = None, **criteria: Any) -> List[BaseService]:
+        found = super().find_model_server(config=config, **criteria)
+        wanted = {key: value for key, value in (config or {}).items() if value is not None}
+        return [s for s in found if all(s.config.model_dump().get(k) == v for k, v in wanted.items())]
 
     def _create_new_service(self, id: UUID, timeout: int, config: ServiceConfig) -> BaseService:
         if not isinstance(config, BentoMLLocalDeploymentConfig):
