@@ -34,6 +34,7 @@ test names this file); then set ``flavor: bentoml`` in ``stacks/local.yaml`` and
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Type
@@ -52,6 +53,8 @@ from zenml.services.service import BaseService, ServiceConfig
 
 #: How much of a failed service's log an error quotes.
 LOG_TAIL = 3000
+#: A traceback's last line: the exception and its message.
+ERROR_LINE = re.compile(r"^[\w.]*(?:Error|Exception)\b.*$", re.MULTILINE)
 
 
 class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
@@ -144,8 +147,10 @@ def _start_failure(service: BaseService, timeout: float) -> Optional[str]:
             return f"the service daemon (PID {seen_pid}) exited"
         seen_pid = pid or seen_pid
         log = service.status.log_file
-        if log and Path(log).is_file() and "Traceback (most recent call last)" in Path(log).read_text(errors="replace"):
-            return "its log shows an error"
+        text = Path(log).read_text(errors="replace") if log and Path(log).is_file() else ""
+        if "Traceback (most recent call last)" in text:
+            errors = ERROR_LINE.findall(text)
+            return f"its log shows {errors[-1] if errors else 'an error'}"
         time.sleep(0.5)
     return f"not ready after {timeout:.0f} s"
 
