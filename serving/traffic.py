@@ -84,11 +84,21 @@ def flips_back(responses: List[Response]) -> List[Response]:
     ]
 
 
+def overlaps(responses: List[Response]) -> List[float]:
+    """For each switch, how long answers from the old backend went on after the new one's first answer
+    (requests already in flight at the switch): the swap as clients see it."""
+    order = switches(responses)
+    last = {b: max(r.received for r in responses if r.backend == b) for b in order}
+    first = {b: min(r.received for r in responses if r.backend == b) for b in order}
+    return [round(max(0.0, last[old] - first[new]), 3) for old, new in zip(order, order[1:], strict=False)]
+
+
 def figures(responses: List[Response]) -> dict:
     """Requests sent and failed, the longest gap between two successes, the backends in order."""
     answered = sorted(r.received for r in responses if r.version is not None)
     gaps = [b - a for a, b in zip(answered, answered[1:], strict=False)]
     return {
+        "swap_overlap_s": overlaps(responses),
         "requests": len(responses),
         "failed": sum(r.version is None for r in responses),
         "longest_gap_between_successes_s": round(max(gaps, default=0.0), 3),
