@@ -92,24 +92,25 @@ class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
             pass
 
     def deprovision(self, force: bool = False) -> None:
-        """Stop the daemon and the BentoML workers it started.
+        """Stop the daemon and the BentoML workers it started, and return once they have exited.
 
         The workers hold the listening socket; if only the daemon died they
         would go on answering requests for a deployment ZenML calls stopped.
         """
         try:
-            workers = psutil.Process(self.status.pid).children(recursive=True) if self.status.pid else []
+            daemon = psutil.Process(self.status.pid) if self.status.pid else None
+            tree = [daemon, *daemon.children(recursive=True)] if daemon else []
         except psutil.NoSuchProcess:
-            workers = []
+            tree = []
         super().deprovision(force=force)
-        for worker in workers:
+        for process in tree[1:]:
             try:
-                worker.terminate()
+                process.terminate()
             except psutil.NoSuchProcess:
                 pass
-        _, alive = psutil.wait_procs(workers, timeout=15)
-        for worker in alive:
-            worker.kill()
+        _, alive = psutil.wait_procs(tree, timeout=15)
+        for process in alive:
+            process.kill()
 
 
 class NewStyleBentoMLModelDeployer(BentoMLModelDeployer):
