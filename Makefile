@@ -15,7 +15,7 @@ export BENTOML_DO_NOT_TRACK := true
 # Plain text from the zenml CLI too (run.py and the service set it themselves), so logs stay readable in files.
 export ZENML_LOGGING_COLORS_DISABLED ?= true
 
-.PHONY: install install-remote run models serve stop-serve test test-unit lint format bench stacks dashboard stop-dashboard lock clean
+.PHONY: install install-remote run models nginx serve status rollback stop-serve test test-unit lint format bench stacks dashboard stop-dashboard lock clean
 
 install: $(STAMP)
 
@@ -50,9 +50,27 @@ run: $(STAMP) $(SETUP)
 models: $(STAMP)
 	$(PY) run.py models
 
-## Deploy the production model as a local HTTP service (http://127.0.0.1:3000) / stop it.
-serve:
+## The serving front door is nginx (the system's package; the project runs its own instance).
+## Missing: as root with apt-get it is installed, otherwise the install command is printed.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get install -y nginx || { apt-get update && apt-get install -y nginx; }; \
+	else \
+		echo "error: serving needs nginx: apt-get install nginx (Debian/Ubuntu) or brew install nginx (macOS)"; exit 1; \
+	fi
+
+## Deploy the production model behind http://127.0.0.1:3000, replacing what serves there without a failed
+## request / which version serves and whether everything agrees / roll back / stop everything.
+serve: nginx
 	$(MAKE) run CONFIG=configs/deploy.yaml
+
+status: $(STAMP)
+	$(PY) -m serving.status
+
+rollback: $(STAMP) nginx
+	@test -n "$(REASON)" || { echo 'usage: make rollback REASON="why the previous version must serve again"'; exit 2; }
+	$(PY) -m serving.rollback --reason "$(REASON)"
 
 stop-serve: $(STAMP)
 	$(PY) -m serving.stop
@@ -71,7 +89,7 @@ stop-dashboard: $(STAMP)
 	$(ZENML) logout --local
 
 ## Style (ruff), then the whole test suite, offline, in a throw-away ZenML store (stack tests included).
-test: lint $(REMOTE)
+test: lint $(REMOTE) nginx
 	$(PY) -m pytest
 
 ## The pure package's tests only (tests/unit, marker `unit`): no ZenML, no remote extra.
@@ -89,11 +107,12 @@ format: $(STAMP)
 
 ## Quality, speed and run-time figures; each script's last line is JSON.
 bench: export PYTHONPATH := $(CURDIR)
-bench: $(STAMP) $(SETUP)
+bench: $(STAMP) $(SETUP) nginx
 	$(PY) benchmarks/preprocessing_speed.py
 	$(PY) benchmarks/tfidf_baseline.py
 	$(PY) benchmarks/training_quality.py
 	$(PY) benchmarks/serving_throughput.py
+	$(PY) benchmarks/redeploy_availability.py
 
 ## Re-resolve the pins. The remote lock is resolved first and constrains the base
 ## one, so a venv with both has exactly the versions each promises.

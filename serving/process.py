@@ -12,7 +12,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator, Optional
 
 BENTOML = str(Path(sys.executable).parent / "bentoml")
 
@@ -99,9 +99,3 @@ def served(bento_tag: str, log: Path, timeout: float = 300) -> Iterator[str]:
         yield url
     finally:
         stop(process)
-
-
-def smoke_test(bento_tag: str, texts: List[str], log: Path, timeout: float = 300) -> list:
-    """Serve the Bento, predict ``texts``, stop; the predictions."""
-    with served(bento_tag, log, timeout) as url:
-        return post_json(url + "/predict", {"texts": texts})

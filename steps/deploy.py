@@ -1,22 +1,24 @@
-"""Deployment: the production model -> a Bento -> a local HTTP service tracked by ZenML."""
+"""Deployment: the production model -> a Bento -> a local HTTP service tracked by ZenML, behind the front door."""
 
 from __future__ import annotations
 
+import json
 import logging
-import tempfile
-from pathlib import Path
-from typing import Annotated, cast
+import urllib.request
+from datetime import datetime, timezone
+from typing import Annotated, Any, Dict, cast
 
-from zenml import ArtifactConfig, get_step_context, log_metadata, step
+from zenml import ArtifactConfig, Model, get_step_context, log_metadata, step
 from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
 from zenml.integrations.bentoml.services.bentoml_local_deployment import (
     BentoMLLocalDeploymentConfig,
     BentoMLLocalDeploymentService,
 )
 
-from review_classifier.names import TEST_METRICS
+from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE, TEST_METRICS
+from serving import frontdoor, record
 from serving.bento import build_bento, save_model
-from serving.process import serving_workers, smoke_test
+from serving.process import free_port, post_json, serving_workers
 from steps.registry import decision_threshold, require_production
 
 logger = logging.getLogger(__name__)
@@ -55,20 +57,35 @@ def bento_builder() -> Annotated[str, ArtifactConfig(name="bento", tags=["deploy
     return bento_tag
 
 
+def prove(url: str, model: Model) -> Dict[str, Any]:
+    """The service's ``/info/metadata``, once it has predicted and says it serves ``model``'s version."""
+    version = str(model.version)
+    answered = [r["model_version"] for r in post_json(url + "/predict", {"texts": SMOKE_TEXTS})]
+    with urllib.request.urlopen(url + "/info/metadata", timeout=30) as response:
+        info = json.loads(response.read())
+    if answered != [version] * len(SMOKE_TEXTS) or (info["model_name"], info["model_version"]) != (model.name, version):
+        raise RuntimeError(f"the new service at {url} serves {info} (predictions by {answered}), not version {version}")
+    return info
+
+
 @step(enable_cache=False)
 def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDeploymentService:
-    """Replace the running service with ``bento`` only once ``bento`` has proved it serves.
+    """Replace the service behind the front door on ``port`` by ``bento``, without a failed request.
 
-    The new Bento is first started on a free port and must answer its readiness
-    check and a prediction; only then does it replace the deployment on ``port``.
+    As TensorFlow Serving does: load the new version, switch, then unload the old one. The new
+    Bento starts as a ZenML-tracked service on a free port and must predict; the front door then
+    sends every new request to it at one moment, and the old service is stopped once no request
+    can reach it any more. Until the switch, any failure stops the new service and leaves the
+    old one serving, and the error says why (the service's own log, or who holds the port).
     """
-    with tempfile.TemporaryDirectory() as scratch:
-        smoke = smoke_test(bento, SMOKE_TEXTS, Path(scratch) / "smoke.log", timeout)
-    logger.info("Smoke test of %s passed: %s", bento, smoke)
-
+    frontdoor.nginx_binary()
+    frontdoor.check_port(port)
     # Whichever BentoML deployer the stack has: on `local`, the corrected `bentoml_newstyle` (zenml_fixes/).
     deployer = BentoMLModelDeployer.get_active_model_deployer()
+    previous = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
+    old_backend = frontdoor.routed_backend(port)
     context = get_step_context()
+    backend = free_port()
     config = BentoMLLocalDeploymentConfig(
         model_name=context.model.name,
         model_uri=bento,
@@ -77,7 +94,7 @@ def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDepl
         apis=["predict"],
         workers=serving_workers(bento),  # ZenML's default of 1 is not what the service runs
         host="127.0.0.1",
-        port=port,
+        port=backend,
         working_dir=".",
         pipeline_name=context.pipeline.name,
         pipeline_step_name=context.step_run.name,
@@ -87,13 +104,38 @@ def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDepl
         deployer.deploy_model(
             config=config,
             service_type=BentoMLLocalDeploymentService.SERVICE_TYPE,
-            continuous_deployment_mode=True,
+            continuous_deployment_mode=False,  # ZenML would stop the old service before the new one is up
             timeout=timeout,
         ),
     )
-    url = f"http://127.0.0.1:{port}"  # the deployer only returns a service that answered its readiness check
-    logger.info("Serving %s version %s at %s/predict", context.model.name, context.model.version, url)
-    log_metadata(
-        metadata={"deployment": {"url": url, "bento": bento, "service_id": str(service.uuid)}}, infer_model=True
+    try:
+        info = prove(f"http://127.0.0.1:{backend}", context.model)
+        frontdoor.switch(port, backend, old_backend)
+        if not service.is_running:
+            if old_backend is None:
+                frontdoor.stop()
+            else:
+                frontdoor.switch(port, old_backend, backend)
+            log = service.status.log_file
+            raise RuntimeError(f"the new service of {bento} stopped just after the switch; see {log}")
+    except Exception:
+        deployer.delete_model_server(service.uuid, timeout=60, force=True)
+        raise
+    url = f"http://127.0.0.1:{port}"
+    deployment = record.Deployment(
+        model=context.model.name,
+        version=str(context.model.version),
+        bento=bento,
+        bento_model=info["bento_model"],
+        url=url,
+        backend_port=backend,
+        service_id=str(service.uuid),
+        since=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+    record.write(deployment)
+    for old in previous:
+        deployer.delete_model_server(old.uuid, timeout=60)
+        logger.info("Stopped the previous service %s (%s)", old.uuid, old.config.bento_tag)
+    logger.info("Serving %s version %s at %s/predict", context.model.name, context.model.version, url)
+    log_metadata(metadata={"deployment": dict(deployment)}, infer_model=True)
     return service

@@ -1,8 +1,13 @@
-"""Serving end to end: deployment pipeline -> real HTTP service -> predictions, bad input, parity, stop."""
+"""Serving end to end: deployment pipeline -> real HTTP service -> predictions, bad input, parity,
+redeploy under load, rollback, a failed deploy, status and stop."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import socket
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,14 +19,16 @@ import psutil
 import pytest
 import yaml
 from zenml.client import Client
+from zenml.enums import ModelStages
 
 import run
 from review_classifier.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
 from review_classifier.metrics import classification_metrics, labels_of
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY_STEP, DEPLOYMENT_PIPELINE
-from serving import stop
+from serving import frontdoor, record, rollback, status, stop
 from serving.lock import read_lock
 from serving.process import free_port, post_json
+from serving.traffic import flips_back, switches, traffic
 from stacks.register import main as register_stacks
 from steps.registry import load_classifier
 from tests.imports import third_party_imports
@@ -77,6 +84,37 @@ def service(trained, workdir: Path):
     stop.main()
 
 
+def port_of(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+def deploy_again(workdir: Path, url: str) -> None:
+    run.main(["--config", str(project_config("deploy.yaml", workdir, port=port_of(url)))])
+
+
+def metadata(url: str) -> dict:
+    with urllib.request.urlopen(url + "/info/metadata", timeout=10) as response:
+        return json.loads(response.read())
+
+
+def assert_consistent(url: str, version: str, capsys) -> None:
+    """The status command, ZenML's services, the record and the service say the same thing: ``version`` serves."""
+    capsys.readouterr()
+    assert status.main() == 0, capsys.readouterr().out
+    assert f"version {version} serves at {url}/predict" in capsys.readouterr().out
+    deployer = Client().active_stack.model_deployer
+    (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
+    assert str(deployed.uuid) == record.read()["service_id"]
+    assert metadata(url)["model_version"] == version == str(Client().get_model_version(MODEL, "production").number)
+
+
+def until_answered(responses: list, more: int) -> None:
+    """Let the clients get ``more`` answers past this point (bounded: they fail fast if nothing answers)."""
+    target = len(responses) + more
+    while len(responses) < target:
+        time.sleep(0.05)
+
+
 def call(url: str, body: bytes):
     request = urllib.request.Request(url, body, {"content-type": "application/json"})
     try:
@@ -95,7 +133,7 @@ def test_deployment_is_tracked_by_zenml(service: str) -> None:
     deployer = Client().active_stack.model_deployer
     (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
     assert deployed.is_running
-    assert deployed.config.port == int(service.rsplit(":", 1)[1])
+    assert deployed.config.port == frontdoor.routed_backend(port_of(service)) != port_of(service)
     assert deployed.config.bento_tag.startswith(f"{BENTO_NAME}:")
 
 
@@ -237,9 +275,92 @@ def test_only_a_production_version_is_deployed(trained, workdir: Path) -> None:
         run.main(["--config", str(project_config("deploy.yaml", workdir, version=number, port=free_port()))])
 
 
-def test_stop_command_stops_the_service(service: str) -> None:
+def test_redeploy_under_load_switches_once_without_a_failed_request(service: str, trained, workdir: Path, capsys):
+    """A new production version replaces the served one while clients keep sending requests."""
+    production_run, worse_run = trained
+    old, new = str(production_run.model_version.number), str(worse_run.model_version.number)
+    Client().get_model_version(MODEL, worse_run.model_version.number).set_stage(ModelStages.PRODUCTION, force=True)
+    with traffic(service) as responses:
+        until_answered(responses, 20)
+        deploy_again(workdir, service)
+        until_answered(responses, 20)
+    assert [r.error for r in responses if r.version is None] == []
+    first, second = switches(responses)
+    assert {r.version for r in responses if r.backend == first} == {old}
+    assert {r.version for r in responses if r.backend == second} == {new}
+    assert flips_back(responses) == []
+    assert_consistent(service, new, capsys)
+
+
+def test_rollback_serves_the_previous_production_version_again(service: str, trained, workdir: Path, capsys):
+    production_run, worse_run = trained
+    config = project_config("deploy.yaml", workdir, port=port_of(service))
+    with traffic(service) as responses:
+        assert rollback.main(["--config", str(config), "--reason", "worse in production"]) == 0
+    assert [r.error for r in responses if r.version is None] == []
+    previous, rolled_back = (Client().get_model_version(MODEL, r.model_version.number) for r in trained)
+    assert (previous.stage, rolled_back.stage) == (ModelStages.PRODUCTION, ModelStages.ARCHIVED)
+    for version in (previous, rolled_back):
+        entry = version.run_metadata["rollback"]
+        assert (entry["reason"], entry["from_version"], entry["to_version"], entry["deployed"]) == (
+            "worse in production",
+            rolled_back.number,
+            previous.number,
+            True,
+        )
+    assert_consistent(service, str(previous.number), capsys)
+
+
+def broken_model(served_tag: str) -> str:
+    """A copy of a served BentoML model whose vocabulary is not one: the service fails while loading it."""
+    served = bentoml.models.get(served_tag)
+    with bentoml.models.create(BENTO_NAME, labels=served.info.labels, metadata=served.info.metadata) as broken:
+        shutil.copy(served.path_of("model.keras"), broken.path_of("model.keras"))
+        Path(broken.path_of("vocabulary.json")).write_text('{"not": "a vocabulary"}')
+    return str(broken.tag)
+
+
+def test_a_version_failing_at_start_up_leaves_the_old_one_serving(service: str, workdir: Path, monkeypatch, capsys):
+    """The error quotes the service's own log (so it comes when the failure does, not after the timeout)."""
+    before = record.read()
+    monkeypatch.setenv("REVIEW_CLASSIFIER_MODEL", broken_model(before["bento_model"]))
+    cause = "its log shows .*ValidationError: 2 validation errors for Vocabulary"
+    with traffic(service) as responses, pytest.raises(RuntimeError, match=cause):
+        deploy_again(workdir, service)
+    assert [r.error for r in responses if r.version is None] == []
+    assert {r.version for r in responses} == {before["version"]}
+    assert record.read() == before
+    assert_consistent(service, before["version"], capsys)
+
+
+def alive(process: psutil.Process) -> bool:
+    """Running, not merely waiting to be reaped (a daemon's parent is init, which may reap late)."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_stop_after_a_failed_deploy_stops_everything(service: str) -> None:
+    deployer = Client().active_stack.model_deployer
+    daemons = [
+        psutil.Process(s.status.pid)
+        for s in deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
+    ]
+    nginx = frontdoor.master()
+    assert daemons and nginx is not None
     assert stop.main() == 0
     with pytest.raises(OSError):
         healthy(service)
-    deployer = Client().active_stack.model_deployer
     assert deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP) == []
+    assert not any(alive(p) for p in [nginx, *daemons])
+    assert frontdoor.master() is None and record.read() is None
+
+
+def test_a_deploy_on_a_port_someone_else_holds_says_who(trained, workdir: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(RuntimeError, match=f"port {port} is already in use by PID {os.getpid()}"):
+            run.main(["--config", str(project_config("deploy.yaml", workdir, port=port))])

@@ -18,6 +18,7 @@ from uuid import uuid4
 import psutil
 import pytest
 import yaml
+from zenml.client import Client
 from zenml.config import ResourceSettings
 from zenml.enums import StackComponentType
 from zenml.integrations.bentoml.flavors.bentoml_model_deployer_flavor import BentoMLModelDeployerConfig
@@ -189,6 +190,30 @@ def test_fixed_deployer_fails_when_the_service_does_not_start(echo, tmp_path: Pa
     with pytest.raises(RuntimeError, match=r"no_such_service:Nothing did not start; see .*service\.log"):
         fixed.deploy_model(never_starting(echo), BentoMLLocalDeploymentService.SERVICE_TYPE, timeout=2)
     assert fixed.find_model_server(model_name="echo") == []
+
+
+def test_stock_deployer_still_finds_a_service_of_another_configuration(echo, tmp_path: Path) -> None:
+    """Change 4: stock ignores ``config``, so a deploy of another configuration gets the old service back."""
+    stock, fixed = deployer(BentoMLModelDeployer, tmp_path), deployer(NewStyleBentoMLModelDeployer, tmp_path)
+    registered = Client().create_service(config=echo, service_type=BentoMLLocalDeploymentService.SERVICE_TYPE)
+    service = BentoMLLocalDeploymentService(
+        uuid=registered.id, config=echo
+    )  # recorded as deploy_model does; not started
+    Client().update_service(
+        id=registered.id,
+        service_source=service.model_dump()["type"],
+        admin_state=service.admin_state,
+        status=service.status.model_dump(),
+        endpoint=service.endpoint.model_dump(),
+    )
+    elsewhere = echo.model_copy(update={"port": free_port()}).model_dump()
+    try:
+        if [s.uuid for s in stock.find_model_server(config=elsewhere)] != [registered.id]:
+            pytest.fail(f"upstream fixed: delete {DEPLOYER_FIX} (change 4, find_model_server)")
+        assert fixed.find_model_server(config=elsewhere) == []
+        assert [s.uuid for s in fixed.find_model_server(config=echo.model_dump())] == [registered.id]
+    finally:
+        Client().delete_service(registered.id)
 
 
 @contextmanager

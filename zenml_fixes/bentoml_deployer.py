@@ -14,19 +14,30 @@ What it changes, and nothing else (config, endpoint, ``SERVICE_TYPE`` are the st
    a ``bentoml.legacy.Service`` takes the stock path; others are served by ``serve_http``.
 2. ``_create_new_service`` (the deployer): stock only logs when the service does not come up
    within ``timeout``, so ``deploy_model`` records it and the step succeeds. Here it raises,
-   naming the service log, and ``deploy_model`` removes the record and fails the step.
+   naming the service log and quoting its end, and ``deploy_model`` removes the record and fails
+   the step. It raises as soon as the daemon exits or its log shows a traceback (a model that
+   fails to load: BentoML's arbiter respawns the worker rather than exit), not after ``timeout``,
+   and it stops whatever of the service still runs first.
 3. ``deprovision``: stock signals the daemon process only. A forced stop (SIGKILL) leaves
    the BentoML workers it started orphaned, still holding the port and answering requests.
    Here the daemon's whole process tree is stopped (SIGTERM, SIGKILL after 15 s).
 
-Delete when ``tests/test_zenml_fixes.py`` reports all three stock behaviours fixed (each
+4. ``find_model_server(config=...)`` (the deployer): stock ignores ``config`` (the store's
+   service filter leaves it out), so ``deploy_model`` without continuous deployment mode finds
+   *any* service of the type "with the exact same configuration" and returns it instead of
+   starting the new one. Here only services whose stored config has every given value match.
+
+Delete when ``tests/test_zenml_fixes.py`` reports all four stock behaviours fixed (each
 test names this file); then set ``flavor: bentoml`` in ``stacks/local.yaml`` and drop
 ``bentoml_newstyle`` from ``stacks/register.py``.
 """
 
 from __future__ import annotations
 
-from typing import Type
+import re
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Type
 from uuid import UUID
 
 import psutil
@@ -39,6 +50,11 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import (
     SSLBentoMLParametersConfig,
 )
 from zenml.services.service import BaseService, ServiceConfig
+
+#: How much of a failed service's log an error quotes.
+LOG_TAIL = 3000
+#: A traceback's last line: the exception and its message.
+ERROR_LINE = re.compile(r"^[\w.]*(?:Error|Exception)\b.*$", re.MULTILINE)
 
 
 class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
@@ -76,38 +92,68 @@ class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
             pass
 
     def deprovision(self, force: bool = False) -> None:
-        """Stop the daemon and the BentoML workers it started.
+        """Stop the daemon and the BentoML workers it started, and return once they have exited.
 
         The workers hold the listening socket; if only the daemon died they
         would go on answering requests for a deployment ZenML calls stopped.
         """
         try:
-            workers = psutil.Process(self.status.pid).children(recursive=True) if self.status.pid else []
+            daemon = psutil.Process(self.status.pid) if self.status.pid else None
+            tree = [daemon, *daemon.children(recursive=True)] if daemon else []
         except psutil.NoSuchProcess:
-            workers = []
+            tree = []
         super().deprovision(force=force)
-        for worker in workers:
+        for process in tree[1:]:
             try:
-                worker.terminate()
+                process.terminate()
             except psutil.NoSuchProcess:
                 pass
-        _, alive = psutil.wait_procs(workers, timeout=15)
-        for worker in alive:
-            worker.kill()
+        _, alive = psutil.wait_procs(tree, timeout=15)
+        for process in alive:
+            process.kill()
 
 
 class NewStyleBentoMLModelDeployer(BentoMLModelDeployer):
-    """The stock deployer with change 2, creating the service above."""
+    """The stock deployer with changes 2 and 4, creating the service above."""
+
+    def find_model_server(self, config: Optional[Dict[str, Any]] = None, **criteria: Any) -> List[BaseService]:
+        found = super().find_model_server(config=config, **criteria)
+        wanted = {key: value for key, value in (config or {}).items() if value is not None}
+        return [s for s in found if all(s.config.model_dump().get(k) == v for k, v in wanted.items())]
 
     def _create_new_service(self, id: UUID, timeout: int, config: ServiceConfig) -> BaseService:
         if not isinstance(config, BentoMLLocalDeploymentConfig):
             return super()._create_new_service(id=id, timeout=timeout, config=config)
         config.root_runtime_path = self.local_path
         service = NewStyleBentoMLLocalDeploymentService(uuid=id, config=config)
-        service.start(timeout=timeout)
-        if not service.is_running:
-            raise RuntimeError(f"BentoML service {config.bento_tag} did not start; see {service.status.log_file}")
+        service.start(timeout=0)
+        failure = _start_failure(service, timeout)
+        if failure is not None:
+            service.stop(timeout=30, force=True)
+            log = service.status.log_file
+            tail = Path(log).read_text(errors="replace")[-LOG_TAIL:] if log and Path(log).is_file() else ""
+            raise RuntimeError(f"BentoML service {config.bento_tag} did not start; see {log}: {failure}\n{tail}")
         return service
+
+
+def _start_failure(service: BaseService, timeout: float) -> Optional[str]:
+    """None once ``service`` answers its readiness check; else why it never will, as soon as that is known."""
+    deadline = time.monotonic() + timeout
+    seen_pid = None
+    while time.monotonic() < deadline:
+        if service.is_running:
+            return None
+        pid = service.status.pid
+        if seen_pid is not None and pid is None:
+            return f"the service daemon (PID {seen_pid}) exited"
+        seen_pid = pid or seen_pid
+        log = service.status.log_file
+        text = Path(log).read_text(errors="replace") if log and Path(log).is_file() else ""
+        if "Traceback (most recent call last)" in text:
+            errors = ERROR_LINE.findall(text)
+            return f"its log shows {errors[-1] if errors else 'an error'}"
+        time.sleep(0.5)
+    return f"not ready after {timeout:.0f} s"
 
 
 class NewStyleBentoMLModelDeployerFlavor(BentoMLModelDeployerFlavor):

@@ -1,0 +1,65 @@
+"""Availability during redeploys: what clients see while `make serve` replaces the running service.
+
+Deploys the `production` version of `review_classifier` with configs/deploy.yaml (run `make run`
+first; a service already running there is replaced, as `make serve` does), then keeps a bounded
+loopback client (4 threads, one request after another, each a new connection) sending /predict
+through the front door while the deployment pipeline runs twice more. The service is left
+running, as after `make serve`. Last line: JSON of the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from review_classifier.quiet import quiet_process
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "configs" / "deploy.yaml"
+REDEPLOYS = 2
+
+
+def main() -> None:
+    os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
+    quiet_process()
+    import yaml
+
+    import run
+    from review_classifier.names import MODEL_NAME
+    from serving import record
+    from serving.traffic import figures, traffic
+    from steps.registry import production_version
+
+    if production_version(MODEL_NAME) is None:
+        sys.exit(f"no production version of {MODEL_NAME}: run `make run` first")
+    url = f"http://127.0.0.1:{yaml.safe_load(CONFIG.read_text())['parameters']['port']}"
+    deploy = ["--config", str(CONFIG)]
+    run.main(deploy)  # what is measured starts from a running service
+    swaps = []
+    with traffic(url) as responses:
+        time.sleep(5)
+        for _ in range(REDEPLOYS):
+            started = time.monotonic()
+            run.main(deploy)
+            swaps.append(round(time.monotonic() - started, 1))
+            time.sleep(5)
+    result = {
+        **figures(responses),
+        "redeploys": REDEPLOYS,
+        "redeploy_pipeline_s": swaps,
+        "served_version": record.read()["version"],
+    }
+    print(
+        f"{result['requests']} requests during {REDEPLOYS} redeploys: {result['failed']} failed, "
+        f"longest gap between successes {result['longest_gap_between_successes_s']} s, "
+        f"{len(result['backends_in_order'])} backends in turn, {result['flips_back']} answers from an old one "
+        f"after the new one had answered; each redeploy (build, start, prove, switch, stop old) took {swaps} s"
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""The front door: an nginx master of the project's own, on the service's port, forwarding to one backend.
+
+It lets a new service start on a port of its own and take over the public port without
+a moment when nothing listens there (see serving/nginx_conf.py for how the switch is made
+atomic). Its configuration, pid file, logs and switch flag live in the serving state directory.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Optional, Set
+
+import psutil
+
+from serving.nginx_conf import BACKEND_HEADER, render
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+INSTALL_HINT = "install it: `apt-get install nginx` (Debian/Ubuntu) or `brew install nginx` (macOS)"
+#: How long old nginx workers may take to finish their in-flight requests (the service's own timeout is 30 s).
+DRAIN_TIMEOUT = 90.0
+
+
+class FrontDoorError(RuntimeError):
+    """The front door could not be started or switched; the message says why."""
+
+
+def state_dir() -> Path:
+    """Where the front door and the deployment record live: $REVIEW_CLASSIFIER_SERVING_DIR, else .serving/."""
+    directory = Path(os.environ.get("REVIEW_CLASSIFIER_SERVING_DIR") or PROJECT_ROOT / ".serving")
+    (directory / "temp").mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+    if found is None:
+        raise FrontDoorError(f"the front door needs nginx, which is not installed; {INSTALL_HINT}")
+    return found
+
+
+def _flag() -> Path:
+    return state_dir() / "switch-to-next"
+
+
+def _nginx(*arguments: str) -> None:
+    directory = state_dir()
+    command = [nginx_binary(), "-p", f"{directory}/", "-c", str(directory / "nginx.conf"), "-e", "error.log"]
+    done = subprocess.run([*command, *arguments], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise FrontDoorError(f"nginx {' '.join(arguments)} failed: {done.stderr.strip()}")
+
+
+def master() -> Optional[psutil.Process]:
+    """The running nginx master of the state directory, if any."""
+    try:
+        process = psutil.Process(int((state_dir() / "nginx.pid").read_text()))
+        return process if process.is_running() and "nginx" in process.name() else None
+    except (OSError, ValueError, psutil.Error):
+        return None
+
+
+def serving_port() -> Optional[int]:
+    """The port the running front door listens on (None if none runs)."""
+    if master() is None:
+        return None
+    found = re.search(r"listen 127\.0\.0\.1:(\d+);", (state_dir() / "nginx.conf").read_text())
+    return int(found.group(1)) if found else None
+
+
+def check_port(port: int) -> None:
+    """Fail before anything starts if the front door cannot take ``port``, naming who holds it."""
+    running = serving_port()
+    if running is not None and running != port:
+        raise FrontDoorError(f"the front door already serves on port {running}: deploy there, or stop it first")
+    if running is None and (holder := port_holder(port)):
+        raise FrontDoorError(f"port {port} is already in use by {holder}; stop it or deploy on another port")
+
+
+def port_holder(port: int) -> Optional[str]:
+    """Who listens on 127.0.0.1:``port`` (or all addresses), as "PID n (name)"."""
+    for connection in psutil.net_connections(kind="tcp"):
+        if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
+            try:
+                name = psutil.Process(connection.pid).name() if connection.pid else "?"
+            except psutil.Error:
+                name = "?"
+            return f"PID {connection.pid} ({name})"
+    return None
+
+
+def _workers(process: psutil.Process) -> Set[int]:
+    return {child.pid for child in process.children()}
+
+
+def _apply(config: str, port: int) -> None:
+    """Load ``config``: start nginx, or reload it and wait until every old worker has finished its requests."""
+    directory = state_dir()
+    (directory / "nginx.conf").write_text(config)
+    _nginx("-t", "-q")
+    running = master()
+    if running is None:
+        holder = port_holder(port)
+        if holder is not None:
+            raise FrontDoorError(f"port {port} is already in use by {holder}; stop it or deploy on another port")
+        _nginx()  # binds before it daemonizes: a port taken since the check above fails here
+        deadline = time.monotonic() + 10
+        while master() is None:
+            if time.monotonic() > deadline:
+                raise FrontDoorError(f"nginx started but wrote no pid file; see {directory / 'error.log'}")
+            time.sleep(0.05)
+        return
+    old = _workers(running)
+    _nginx("-s", "reload")
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    while time.monotonic() < deadline:
+        current = _workers(running)
+        if current and not current & old:
+            return
+        time.sleep(0.05)
+    raise FrontDoorError(f"nginx workers {sorted(old)} still running {DRAIN_TIMEOUT:.0f} s after a reload")
+
+
+def _config(port: int, backend: int, next_backend: Optional[int] = None) -> str:
+    return render(
+        port,
+        backend,
+        flag=_flag() if next_backend is not None else None,
+        next_backend=next_backend,
+        user=getpass.getuser() if os.geteuid() == 0 else None,
+    )
+
+
+def routed_backend(port: int) -> Optional[int]:
+    """The backend port the front door on ``port`` forwards to, from its answer (None if it does not answer)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=5) as response:
+            header = response.headers.get(BACKEND_HEADER)
+    except urllib.error.HTTPError as error:
+        header = error.headers.get(BACKEND_HEADER)
+    except OSError:
+        return None
+    return int(header.rsplit(":", 1)[1]) if header else None
+
+
+def switch(port: int, new: int, old: Optional[int]) -> None:
+    """Make the front door on ``port`` forward every new request to ``new``, at one moment.
+
+    On return no nginx worker can still send a request to ``old``: it may be stopped.
+    If the switch cannot be made, the front door goes on forwarding to ``old``.
+    """
+    if old is None or master() is None:
+        _apply(_config(port, new), port)
+        return
+    flag = _flag()
+    flag.unlink(missing_ok=True)
+    try:
+        _apply(_config(port, old, next_backend=new), port)  # both known, all traffic still to `old`
+        flag.touch()  # the switch
+        if routed_backend(port) != new:
+            raise FrontDoorError(f"the front door on port {port} does not forward to port {new} after the switch")
+    except Exception:
+        flag.unlink(missing_ok=True)
+        _apply(_config(port, old), port)
+        raise
+    _apply(_config(port, new), port)  # only `new` known: old workers (already forwarding to `new`) drain
+    flag.unlink()
+
+
+def stop() -> bool:
+    """Stop the front door gracefully (in-flight requests finish); whether one was running."""
+    running = master()
+    if running is None:
+        return False
+    _nginx("-s", "quit")
+    try:
+        running.wait(timeout=DRAIN_TIMEOUT)
+    except psutil.TimeoutExpired:
+        running.kill()
+    return True
