@@ -30,7 +30,7 @@ from zenml.models import ModelVersionResponse  # noqa: E402
 from zenml.utils.pagination_utils import depaginate  # noqa: E402
 
 import run  # noqa: E402
-from review_classifier.names import PROMOTION  # noqa: E402
+from review_classifier.names import MODEL_NAME, PROMOTION  # noqa: E402
 from steps.registry import production_version  # noqa: E402
 
 ROLLBACK = "rollback"
@@ -60,13 +60,18 @@ def record(entry: dict, model_name: str, *versions: ModelVersionResponse) -> Non
         log_metadata(metadata={ROLLBACK: entry}, model_name=model_name, model_version=str(version.number))
 
 
+class NothingToRollBack(RuntimeError):
+    """No production version, or none served before it: the stages and the service stay as they are."""
+
+
 def rollback(config: Path, reason: str) -> int:
     """Roll back the model of the deploy ``config`` and serve it; the version now production."""
-    model_name = yaml.safe_load(config.read_text())["model"]["name"]
+    model_name = ((yaml.safe_load(config.read_text()) or {}).get("model") or {}).get("name", MODEL_NAME)
     current = production_version(model_name)
     target = previous_production(model_name)
     if current is None or target is None:
-        raise RuntimeError(f"{model_name}: no {'production' if current is None else 'previous production'} version")
+        missing = "production" if current is None else "previous production"
+        raise NothingToRollBack(f"{model_name} has no {missing} version to roll back to; nothing changed")
     entry = {
         "reason": reason,
         "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -89,7 +94,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--reason", required=True, help="why, recorded on both model versions")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="deploy config (model name, port)")
     args = parser.parse_args(argv)
-    number = rollback(args.config, args.reason)
+    try:
+        number = rollback(args.config, args.reason)
+    except NothingToRollBack as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(f"rolled back: version {number} is production and serves again")
     return 0
 
