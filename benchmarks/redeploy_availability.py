@@ -10,7 +10,6 @@ running, as after `make serve`. Last line: JSON of the figures.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -23,21 +22,18 @@ REDEPLOYS = 2
 
 
 def main() -> None:
-    os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
     quiet_process()
-    import yaml
-
     import run
     from review_classifier.names import MODEL_NAME
-    from serving import record
+    from serving import frontdoor, record
     from serving.traffic import figures, traffic
     from steps.registry import production_version
 
     if production_version(MODEL_NAME) is None:
         sys.exit(f"no production version of {MODEL_NAME}: run `make run` first")
-    url = f"http://127.0.0.1:{yaml.safe_load(CONFIG.read_text())['parameters']['port']}"
     deploy = ["--config", str(CONFIG)]
     run.main(deploy)  # what is measured starts from a running service
+    url = f"http://127.0.0.1:{frontdoor.serving_port()}"
     swaps = []
     with traffic(url) as responses:
         time.sleep(5)

@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Optional, Set
@@ -34,13 +33,12 @@ class FrontDoorError(RuntimeError):
 
 def state_dir() -> Path:
     """Where the front door and the deployment record live: $REVIEW_CLASSIFIER_SERVING_DIR, else .serving/."""
-    directory = Path(os.environ.get("REVIEW_CLASSIFIER_SERVING_DIR") or PROJECT_ROOT / ".serving")
-    (directory / "temp").mkdir(parents=True, exist_ok=True)
-    return directory
+    return Path(os.environ.get("REVIEW_CLASSIFIER_SERVING_DIR") or PROJECT_ROOT / ".serving")
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+    # Debian installs it in /usr/sbin, which is not on every user's PATH.
+    found = shutil.which("nginx", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"]))
     if found is None:
         raise FrontDoorError(f"the front door needs nginx, which is not installed; {INSTALL_HINT}")
     return found
@@ -103,6 +101,7 @@ def _workers(process: psutil.Process) -> Set[int]:
 def _apply(config: str, port: int) -> None:
     """Load ``config``: start nginx, or reload it and wait until every old worker has finished its requests."""
     directory = state_dir()
+    (directory / "temp").mkdir(parents=True, exist_ok=True)
     (directory / "nginx.conf").write_text(config)
     _nginx("-t", "-q")
     running = master()
@@ -139,13 +138,11 @@ def _config(port: int, backend: int, next_backend: Optional[int] = None) -> str:
 
 
 def routed_backend(port: int) -> Optional[int]:
-    """The backend port the front door on ``port`` forwards to, from its answer (None if it does not answer)."""
+    """The backend port that answered, through the front door on ``port``, that it is ready (None if none did)."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=5) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
             header = response.headers.get(BACKEND_HEADER)
-    except urllib.error.HTTPError as error:
-        header = error.headers.get(BACKEND_HEADER)
-    except OSError:
+    except OSError:  # HTTPError too: a backend that is down or not ready does not count
         return None
     return int(header.rsplit(":", 1)[1]) if header else None
 
@@ -164,8 +161,8 @@ def switch(port: int, new: int, old: Optional[int]) -> None:
     try:
         _apply(_config(port, old, next_backend=new), port)  # both known, all traffic still to `old`
         flag.touch()  # the switch
-        if routed_backend(port) != new:
-            raise FrontDoorError(f"the front door on port {port} does not forward to port {new} after the switch")
+        if routed_backend(port) != new:  # e.g. the new service died since it was proven
+            raise FrontDoorError(f"the service on port {new} is not ready through the front door on port {port}")
     except Exception:
         flag.unlink(missing_ok=True)
         _apply(_config(port, old), port)

@@ -52,6 +52,11 @@ def wait_until_ready(
     raise TimeoutError(f"service at {url} not ready after {timeout:.0f} s")
 
 
+def get_json(url: str, timeout: float = 30) -> Any:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
 def post_json(url: str, payload: Any, timeout: float = 30) -> Any:
     request = urllib.request.Request(url, json.dumps(payload).encode(), {"content-type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -28,6 +28,7 @@ def _path():
 
 
 def write(deployment: Deployment) -> None:
+    _path().parent.mkdir(parents=True, exist_ok=True)
     temporary = _path().with_suffix(".tmp")
     temporary.write_text(json.dumps(deployment, indent=2))
     temporary.replace(_path())  # never half written

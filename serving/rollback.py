@@ -10,7 +10,6 @@ served version agree either way.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +19,6 @@ import yaml
 
 from review_classifier.quiet import quiet_process
 
-os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
 quiet_process()
 
 from zenml import log_metadata  # noqa: E402
@@ -55,7 +53,7 @@ def previous_production(model_name: str) -> Optional[ModelVersionResponse]:
     return candidates[-1] if candidates else None
 
 
-def record(entry: dict, model_name: str, *versions: ModelVersionResponse) -> None:
+def log_rollback(entry: dict, model_name: str, *versions: ModelVersionResponse) -> None:
     for version in versions:
         log_metadata(metadata={ROLLBACK: entry}, model_name=model_name, model_version=str(version.number))
 
@@ -83,9 +81,9 @@ def rollback(config: Path, reason: str) -> int:
         run.main(["--config", str(config)])
     except BaseException as error:
         current.set_stage(ModelStages.PRODUCTION, force=True)
-        record({**entry, "deployed": False, "error": str(error)[:2000]}, model_name, current, target)
+        log_rollback({**entry, "deployed": False, "error": str(error)[:2000]}, model_name, current, target)
         raise
-    record({**entry, "deployed": True}, model_name, current, target)
+    log_rollback({**entry, "deployed": True}, model_name, current, target)
     return target.number
 
 

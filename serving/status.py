@@ -9,21 +9,18 @@ nothing is deployed, 1 otherwise.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import urllib.request
 from typing import Any, Dict, List, NamedTuple, Optional
 
 from review_classifier.quiet import quiet_process
 
-os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
 quiet_process()
 
 from zenml.client import Client  # noqa: E402
 
 from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE  # noqa: E402
 from serving import frontdoor, record  # noqa: E402
+from serving.process import get_json  # noqa: E402
 from steps.registry import production_version  # noqa: E402
 
 
@@ -54,7 +51,9 @@ def disagreements(
             problems.append(f"ZenML's service {service.uuid} is not running")
         if service.uuid == service_id and service.port != backend:
             problems.append(f"ZenML's service listens on port {service.port}, the record says {backend}")
-    if routed != backend:
+    if routed is None:
+        problems.append("no service answers ready through the front door")
+    elif routed != backend:
         problems.append(f"the front door forwards to port {routed}, the record says {backend}")
     served = None if info is None else (info["model_name"], info["model_version"], info["bento_model"])
     recorded = (deployment["model"], deployment["version"], deployment["bento_model"])
@@ -67,8 +66,7 @@ def disagreements(
 
 def metadata(url: str) -> Optional[Dict[str, Any]]:
     try:
-        with urllib.request.urlopen(url + "/info/metadata", timeout=10) as response:
-            return json.loads(response.read())
+        return get_json(url + "/info/metadata", timeout=10)
     except OSError:
         return None
 
@@ -78,9 +76,9 @@ def main() -> int:
     deployer = Client().active_stack.model_deployer
     found = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
     services = [Service(str(s.uuid), s.config.port, s.config.bento_tag, s.is_running) for s in found]
-    url = deployment["url"] if deployment else "http://127.0.0.1:3000"
-    routed = frontdoor.routed_backend(int(url.rsplit(":", 1)[1])) if frontdoor.master() else None
-    info = metadata(url) if routed is not None else None
+    port = frontdoor.serving_port()
+    routed = frontdoor.routed_backend(port) if port is not None else None
+    info = metadata(f"http://127.0.0.1:{port}") if routed is not None else None
     production = None
     if deployment is not None:
         version = production_version(deployment["model"])

@@ -6,12 +6,10 @@ names, so a deploy that failed half-way leaves nothing running either.
 
 from __future__ import annotations
 
-import os
 import sys
 
 from review_classifier.quiet import quiet_process
 
-os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
 quiet_process()
 
 from zenml.client import Client  # noqa: E402

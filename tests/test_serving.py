@@ -92,11 +92,6 @@ def deploy_again(workdir: Path, url: str) -> None:
     run.main(["--config", str(project_config("deploy.yaml", workdir, port=port_of(url)))])
 
 
-def metadata(url: str) -> dict:
-    with urllib.request.urlopen(url + "/info/metadata", timeout=10) as response:
-        return json.loads(response.read())
-
-
 def assert_consistent(url: str, version: str, capsys) -> None:
     """The status command, ZenML's services, the record and the service say the same thing: ``version`` serves."""
     capsys.readouterr()
@@ -105,7 +100,8 @@ def assert_consistent(url: str, version: str, capsys) -> None:
     deployer = Client().active_stack.model_deployer
     (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
     assert str(deployed.uuid) == record.read()["service_id"]
-    assert metadata(url)["model_version"] == version == str(Client().get_model_version(MODEL, "production").number)
+    production = Client().get_model_version(MODEL, "production")
+    assert status.metadata(url)["model_version"] == version == str(production.number)
 
 
 def until_answered(responses: list, more: int) -> None:
@@ -166,8 +162,7 @@ def test_predict_and_metadata(service: str, trained) -> None:
     assert [r["model_version"] for r in results] == [version, version]
     assert all(0.0 <= r["probability"] <= 1.0 for r in results)
     assert [r["label"] for r in results] == labels_of([r["probability"] for r in results], THRESHOLD)
-    with urllib.request.urlopen(service + "/info/metadata", timeout=10) as response:
-        info = json.loads(response.read())
+    info = status.metadata(service)
     assert info["model_name"] == MODEL and info["model_version"] == version
     assert info["decision_threshold"] == THRESHOLD
     assert info["metrics"]["roc_auc"] == pytest.approx(
