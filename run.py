@@ -11,7 +11,6 @@ threshold, promotion and why); ``models --prune`` deletes the never-promoted one
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import List, NamedTuple, Optional
@@ -81,7 +80,6 @@ def require_stack(config: RunConfig) -> None:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
     quiet_process()
     if args.command == "models":
         from model_versions import main as models  # ZenML only, never TensorFlow

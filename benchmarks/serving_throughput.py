@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -87,7 +86,6 @@ def naive_baseline(classifier, seconds: float = 5.0) -> dict:
 
 
 def main() -> None:
-    os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
     quiet_process()
     from review_classifier.names import MODEL_NAME
     from serving.bento import build_bento, save_model

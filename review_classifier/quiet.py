@@ -89,11 +89,13 @@ def _not_unused_docker_settings(record: logging.LogRecord) -> bool:
 
 
 def quiet_process() -> None:
-    """No colour codes in ZenML's logs, no TensorFlow start-up lines, no advice to drop the image settings.
+    """No analytics calls from ZenML, no colour codes in its logs, no TensorFlow start-up lines, no
+    advice to drop the image settings.
 
-    Call before ZenML or TensorFlow is imported. An explicit ``ZENML_LOGGING_COLORS_DISABLED=false``
-    or ``TF_CPP_MIN_LOG_LEVEL`` is kept.
+    Call before ZenML or TensorFlow is imported. An explicit ``ZENML_ANALYTICS_OPT_IN``,
+    ``ZENML_LOGGING_COLORS_DISABLED`` or ``TF_CPP_MIN_LOG_LEVEL`` is kept.
     """
+    os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")  # nothing leaves the machine
     os.environ.setdefault("ZENML_LOGGING_COLORS_DISABLED", "true")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     warnings = logging.getLogger("zenml.utils.warnings.controller")

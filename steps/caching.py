@@ -13,7 +13,7 @@ import ast
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterator, Optional
+from typing import Dict, FrozenSet, Optional, Tuple
 
 from zenml.config import CachePolicy
 
@@ -30,16 +30,22 @@ def _source_file(module: str) -> Optional[Path]:
     return None
 
 
-def _imported_names(module: str, source: Path) -> Iterator[str]:
-    """Every module an import statement of ``source`` may load, including ``from package import submodule``."""
+@lru_cache(maxsize=None)
+def _imported_names(module: str, source: Path) -> Tuple[str, ...]:
+    """Every module an import statement of ``source`` may load, including ``from package import submodule``.
+
+    Cached: each step module imports the same shared modules, which are parsed once per process.
+    """
     package = module if source.name == "__init__.py" else module.rpartition(".")[0]
+    names = []
     for node in ast.walk(ast.parse(source.read_text(), str(source))):
         if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
+            names.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
-            yield base
-            yield from (f"{base}.{alias.name}" for alias in node.names)
+            names.append(base)
+            names.extend(f"{base}.{alias.name}" for alias in node.names)
+    return tuple(names)
 
 
 @lru_cache(maxsize=None)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Optional, Union
+from typing import Dict, Optional, Type, Union
 
 import pandas as pd
 from zenml.integrations.pandas.materializers.pandas_materializer import PandasMaterializer
 from zenml.integrations.tensorflow.materializers.keras_materializer import KerasMaterializer
 
-__all__ = ["ContentHashedPandasMaterializer", "KerasMaterializer"]
+__all__ = ["ContentHashedPandasMaterializer", "KerasMaterializer", "for_each_output"]
 
 
 class ContentHashedPandasMaterializer(PandasMaterializer):
@@ -26,3 +26,13 @@ class ContentHashedPandasMaterializer(PandasMaterializer):
         digest.update(repr(list(map(str, data.dtypes if isinstance(data, pd.DataFrame) else [data.dtype]))).encode())
         digest.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
         return digest.hexdigest()
+
+
+def for_each_output(materializer: Type, *outputs: str) -> Dict[str, Type]:
+    """``output_materializers`` naming ``materializer`` for each output of a step with several.
+
+    Not the class alone: given one class, ZenML 0.98 lists the outputs in the order of a set of
+    their names, which changes with each process's string hashing, and the cache key follows
+    that order, so the step would never be a cache hit in a new process.
+    """
+    return dict.fromkeys(outputs, materializer)

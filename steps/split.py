@@ -11,20 +11,13 @@ from zenml import ArtifactConfig, step
 from review_classifier.dataset import LABEL
 from review_classifier.splits import SplitSettings, stratified_split
 from steps.caching import project_code_policy
-from steps.materializers import ContentHashedPandasMaterializer
+from steps.materializers import ContentHashedPandasMaterializer, for_each_output
 
 logger = logging.getLogger(__name__)
 
 
-# One materializer per output name: given a single class, ZenML 0.98 lists the outputs in the
-# order of a set of their names, which changes with each process's string hashing, and the
-# cache key follows that order, so split would never be a cache hit in a new process.
 @step(
-    output_materializers={
-        "train_set": ContentHashedPandasMaterializer,
-        "validation_set": ContentHashedPandasMaterializer,
-        "test_set": ContentHashedPandasMaterializer,
-    },
+    output_materializers=for_each_output(ContentHashedPandasMaterializer, "train_set", "validation_set", "test_set"),
     cache_policy=project_code_policy(__name__),
 )
 def split(
