@@ -9,8 +9,9 @@ from zenml.enums import ModelStages
 
 from pipelines.docker_settings import DOCKER_SETTINGS
 from review_classifier.dataset import DatasetSchema
+from review_classifier.drift import DriftSettings
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, MODEL_NAME
-from steps.inference import ingest_texts, predict
+from steps.inference import check_drift, drift_gate, ingest_texts, predict
 
 
 @pipeline(
@@ -23,6 +24,10 @@ def inference_pipeline(
     data_uri: str,
     dataset: DatasetSchema = DatasetSchema(),
     output_uri: Optional[str] = None,
+    drift_settings: DriftSettings = DriftSettings(),
 ) -> None:
-    """ingest_texts -> predict (with the production model version and its decision threshold)."""
-    predict(ingest_texts(data_uri, dataset), output_uri)
+    """ingest_texts -> check_drift -> drift gate -> predict (with the production version and its threshold)."""
+    new_reviews = ingest_texts(data_uri, dataset)
+    drift, _report = check_drift(new_reviews, drift_settings)
+    drift_gate(drift)
+    predict(new_reviews, drift, output_uri, after="drift_gate")

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional
 from zenml import Model, pipeline
 
 from pipelines.docker_settings import DOCKER_SETTINGS
+from pipelines.model_card import MODEL_CARD
 from review_classifier.dataset import DatasetSchema
 from review_classifier.metrics import check_threshold
 from review_classifier.model import DEFAULT_CANDIDATES, ModelSettings
@@ -24,12 +25,7 @@ DEFAULT_QUALITY_MINIMUMS = {"accuracy": 0.9, "roc_auc": 0.95}
 
 @pipeline(
     name=TRAINING_PIPELINE,
-    model=Model(
-        name=MODEL_NAME,
-        description="Recommends/does not recommend classifier for customer reviews (Keras wide & deep).",
-        license="Apache-2.0",
-        tags=["text-classification", "keras"],
-    ),
+    model=Model(name=MODEL_NAME, tags=["text-classification", "keras"], **MODEL_CARD),
     tags=["training"],
     settings={"docker": DOCKER_SETTINGS},
 )

@@ -83,6 +83,7 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, thresh
         "pr_auc": float(average_precision_score(labels, probabilities)),
         "per_class": per_class,
         "confusion_matrix": confusion_matrix(labels, predicted, labels=[0, 1]).tolist(),
+        "predicted_positive_rate": float(predicted.mean()),
         "majority_class": CLASS_NAMES[majority],
         "majority_baseline_accuracy": float(np.mean(labels == majority)),
     }

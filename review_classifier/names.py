@@ -27,3 +27,5 @@ DEPLOY_STEP = "deploy"
 TEST_METRICS = "test_metrics"
 PROMOTION = "promotion"
 DECISION_THRESHOLD = "decision_threshold"
+#: Vocabulary artifact metadata: the validation split's profile, the reference of batch inference's drift check.
+VALIDATION_PROFILE = "validation_profile"

@@ -76,7 +76,8 @@ def build_bento(model_tag: str, labels: Dict[str, str]) -> str:
                 "review_classifier/**/*.py",
                 "review_classifier/nltk_data/**",
             ],
-            exclude=["review_classifier/report.py"],  # the evaluation report (matplotlib), never served
+            # The evaluation report (matplotlib) and batch inference's drift check (scipy), never served.
+            exclude=["review_classifier/report.py", "review_classifier/drift*.py"],
             python={"packages": pinned_requirements(SERVING_PACKAGES), "lock_packages": False},
             docker={"python_version": "3.11", "distro": "debian"},
             build_ctx=str(context),

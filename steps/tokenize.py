@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 from zenml import ArtifactConfig, log_metadata, step
 
+from review_classifier.drift import profile
+from review_classifier.names import VALIDATION_PROFILE
 from review_classifier.text import NormalizationSettings
-from review_classifier.vocabulary import OOV_ID, PAD_ID, Vocabulary, VocabularySettings
+from review_classifier.vocabulary import Vocabulary, VocabularySettings
 from steps.caching import project_code_policy
 from steps.preprocess import TOKENS
 
@@ -24,11 +26,14 @@ def tokenize(
     settings: VocabularySettings = VocabularySettings(),
     normalization: NormalizationSettings = NormalizationSettings(),
 ) -> Annotated[Vocabulary, ArtifactConfig(name="vocabulary", tags=["model-input"])]:
-    """Build the token <-> id map (a JSON artifact) and report how well it covers unseen text."""
+    """Build the token <-> id map (a JSON artifact) and report how well it covers unseen text.
+
+    The validation split's profile (OOV rate, lengths, frequent tokens) is stored with it:
+    batch inference checks new texts against it, without reloading any split.
+    """
     vocabulary = Vocabulary.build(train_set[TOKENS], settings, normalization)
-    ids = vocabulary.encode(validation_set[TOKENS])
-    real = ids != PAD_ID
-    oov_rate = float((ids == OOV_ID).sum() / max(real.sum(), 1))
+    validation_profile = profile(validation_set[TOKENS].tolist(), vocabulary)
+    oov_rate = validation_profile.oov_rate
     lengths = np.array([len(t.split()) for t in validation_set[TOKENS]])
     truncated = float(np.mean(lengths > vocabulary.sequence_length)) if len(lengths) else 0.0
     logger.info(
@@ -44,6 +49,7 @@ def tokenize(
             "sequence_length": vocabulary.sequence_length,
             "validation_oov_rate": oov_rate,
             "validation_truncated_fraction": truncated,
+            VALIDATION_PROFILE: validation_profile.model_dump(),
         },
         infer_artifact=True,
         artifact_name="vocabulary",
