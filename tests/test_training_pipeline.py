@@ -121,11 +121,7 @@ def test_no_cache_flag_recomputes_everything(first_run, tmp_path: Path, sample_c
 
 def test_a_worse_model_does_not_replace_production(first_run, tmp_path: Path, sample_csv: Path) -> None:
     before = production()
-    worse = run_training(
-        write_config(
-            tmp_path, str(sample_csv), candidates=[USELESS_CANDIDATE], quality_minimums={}, beat_baseline=False
-        )
-    )
+    worse = run_training(write_config(tmp_path, str(sample_csv), candidates=[USELESS_CANDIDATE], quality_minimums={}))
     assert worse.status == ExecutionStatus.COMPLETED
     assert worse.steps["promote"].outputs["output"][0].load() is False
     assert production().id == before.id
@@ -145,7 +141,11 @@ def test_a_model_that_does_not_beat_the_baseline_fails_the_gate(first_run, tmp_p
         match=r"quality gate failed: roc_auc 0\.\d{4} does not beat the TF-IDF \+ logistic regression baseline "
         r"\(0\.\d{4}\); production is unchanged",
     ):
-        run_training(write_config(tmp_path, str(sample_csv), candidates=[USELESS_CANDIDATE], quality_minimums={}))
+        run_training(
+            write_config(
+                tmp_path, str(sample_csv), candidates=[USELESS_CANDIDATE], quality_minimums={}, beat_baseline=True
+            )
+        )
     failed = Client().get_pipeline(TRAINING_PIPELINE).last_run
     assert failed.status == ExecutionStatus.FAILED
     assert "promote" not in failed.steps or failed.steps["promote"].status != ExecutionStatus.COMPLETED
