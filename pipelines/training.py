@@ -15,7 +15,7 @@ from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.splits import SplitSettings
 from review_classifier.text import NormalizationSettings
 from review_classifier.vocabulary import VocabularySettings
-from steps import evaluate, ingest, preprocess, promote, quality_gate, split, tokenize, train
+from steps import baseline, evaluate, ingest, preprocess, promote, quality_gate, split, tokenize, train
 
 #: The dataset that ships with the project (data/README.md is its card).
 BUNDLED_DATA = "data/womens_clothing_ecommerce_reviews.csv.gz"
@@ -40,9 +40,12 @@ def training_pipeline(
     quality_minimums: Optional[Dict[str, float]] = None,
     promotion_metric: str = "roc_auc",
     decision_threshold: float = 0.5,
+    beat_baseline: bool = True,
 ) -> None:
-    """ingest -> preprocess -> split -> tokenize -> train -> evaluate -> quality gate -> promote.
+    """ingest -> preprocess -> split -> tokenize -> train (and baseline) -> evaluate -> quality gate -> promote.
 
+    With ``beat_baseline`` the quality gate also requires the model to beat the TF-IDF + logistic
+    regression baseline, fitted on the same splits, on ``promotion_metric``.
     ``decision_threshold`` (P(positive) from which a review is labelled positive)
     belongs to the model version: checked here, before any step runs.
     """
@@ -52,6 +55,10 @@ def training_pipeline(
     train_set, validation_set, test_set = split(corpus, split_settings)
     vocabulary = tokenize(train_set, validation_set, vocabulary_settings, normalization)
     model, training_summary = train(train_set, validation_set, vocabulary, list(candidates or DEFAULT_CANDIDATES), seed)
-    test_metrics, _report = evaluate(model, vocabulary, test_set, training_summary, decision_threshold)
-    quality_gate(test_metrics, DEFAULT_QUALITY_MINIMUMS if quality_minimums is None else quality_minimums)
+    baseline_metrics = baseline(train_set, validation_set, test_set, decision_threshold)
+    test_metrics, _report = evaluate(
+        model, vocabulary, test_set, training_summary, baseline_metrics, decision_threshold
+    )
+    minimums = DEFAULT_QUALITY_MINIMUMS if quality_minimums is None else quality_minimums
+    quality_gate(test_metrics, minimums, baseline_metrics, beat_baseline, promotion_metric)
     promote(test_metrics, test_set, promotion_metric, after="quality_gate")

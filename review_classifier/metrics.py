@@ -101,3 +101,19 @@ def unmet_thresholds(metrics: Dict[str, Any], minimums: Dict[str, float]) -> Dic
     if unknown:
         raise ValueError(f"quality gate names unknown metric(s) {sorted(unknown)}")
     return {name: (metrics[name], floor) for name, floor in minimums.items() if metrics[name] < floor}
+
+
+#: The metrics compared with the baseline: model, baseline and lift on the same test split.
+COMPARED_METRICS = ("accuracy", "roc_auc", "pr_auc")
+
+
+def lift_over(metrics: Mapping[str, Any], baseline: Mapping[str, Any]) -> Dict[str, float]:
+    """Model minus baseline for each of :data:`COMPARED_METRICS` (positive: the model is better)."""
+    return {name: float(metrics[name]) - float(baseline[name]) for name in COMPARED_METRICS}
+
+
+def baseline_not_beaten(metrics: Mapping[str, Any], baseline: Mapping[str, Any], metric: str) -> bool:
+    """True unless the model is strictly better than the baseline on ``metric`` (a tie does not beat it)."""
+    if metric not in metrics or metric not in baseline:
+        raise ValueError(f"the baseline comparison names unknown metric {metric!r}")
+    return not float(metrics[metric]) > float(baseline[metric])

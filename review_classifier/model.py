@@ -30,6 +30,7 @@ class ModelSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    deep: bool = Field(True, description="False: the wide (linear) part alone, a logistic regression on the bags.")
     embedding_dim: int = Field(64, gt=0)
     spatial_dropout: float = Field(0.5, ge=0.0, lt=1.0, description="Drops whole embedding channels.")
     recurrent_units: int = Field(32, ge=0, description="BiLSTM units per direction; 0 = average pooling.")
@@ -43,8 +44,13 @@ class ModelSettings(BaseModel):
     patience: int = Field(3, ge=0, description="Epochs without validation ROC-AUC gain before stopping.")
 
 
-#: The default sweep: a BiLSTM wide & deep model at two embedding sizes.
-DEFAULT_CANDIDATES = (ModelSettings(patience=2), ModelSettings(embedding_dim=128, patience=2))
+#: The default sweep: a BiLSTM wide & deep model at two embedding sizes, and the wide (linear) part alone,
+#: so the chosen model is never worse on validation than the linear model wherever that is best.
+DEFAULT_CANDIDATES = (
+    ModelSettings(patience=2),
+    ModelSettings(embedding_dim=128, patience=2),
+    ModelSettings(deep=False, patience=2),
+)
 
 
 @keras.saving.register_keras_serializable(package=KERAS_PACKAGE)
@@ -68,7 +74,21 @@ class HashedBigrams(layers.Layer):
 def build_model(vocab_size: int, sequence_length: int, settings: ModelSettings) -> keras.Model:
     """A compiled binary classifier whose output is P(positive class)."""
     ids = keras.Input(shape=(sequence_length,), dtype="int32", name="token_ids")
+    logits = [_deep_logit(ids, vocab_size, settings)] if settings.deep else []
+    logits.append(_wide_logit(ids, vocab_size, settings))
+    logit = layers.Add(name="logit")(logits) if len(logits) > 1 else logits[0]
+    probability = layers.Activation("sigmoid", name="probability")(logit)
+    model = keras.Model(ids, probability, name=MODEL_NAME)
+    model.compile(
+        optimizer=keras.optimizers.Adam(settings.learning_rate),
+        loss="binary_crossentropy",
+        metrics=[keras.metrics.AUC(name="auc"), keras.metrics.BinaryAccuracy(name="accuracy")],
+    )
+    return model
 
+
+def _deep_logit(ids: Any, vocab_size: int, settings: ModelSettings) -> Any:
+    """Embedding -> channel dropout -> BiLSTM (or average pooling) -> dense -> one logit."""
     embedded = layers.Embedding(vocab_size, settings.embedding_dim, mask_zero=True, name="embedding")(ids)
     embedded = layers.SpatialDropout1D(settings.spatial_dropout, name="channel_dropout")(embedded)
     if settings.recurrent_units:
@@ -78,8 +98,11 @@ def build_model(vocab_size: int, sequence_length: int, settings: ModelSettings) 
     hidden = layers.Dense(settings.dense_units, activation="relu", name="hidden")(
         layers.Dropout(settings.dropout)(encoded)
     )
-    deep_logit = layers.Dense(1, name="deep_logit")(hidden)
+    return layers.Dense(1, name="deep_logit")(hidden)
 
+
+def _wide_logit(ids: Any, vocab_size: int, settings: ModelSettings) -> Any:
+    """A linear layer over the multi-hot bag of unigrams (and hashed bigrams): one logit."""
     bags = [layers.CategoryEncoding(vocab_size, output_mode="multi_hot", name="unigrams")(ids)]
     if settings.bigram_buckets:
         bigrams = HashedBigrams(settings.bigram_buckets, name="bigram_ids")(ids)
@@ -87,18 +110,7 @@ def build_model(vocab_size: int, sequence_length: int, settings: ModelSettings) 
             layers.CategoryEncoding(settings.bigram_buckets + 1, output_mode="multi_hot", name="bigrams")(bigrams)
         )
     features = layers.Concatenate(name="bag")(bags) if len(bags) > 1 else bags[0]
-    wide_logit = layers.Dense(1, kernel_regularizer=keras.regularizers.l2(settings.wide_l2), name="wide_logit")(
-        features
-    )
-
-    probability = layers.Activation("sigmoid", name="probability")(layers.Add()([deep_logit, wide_logit]))
-    model = keras.Model(ids, probability, name=MODEL_NAME)
-    model.compile(
-        optimizer=keras.optimizers.Adam(settings.learning_rate),
-        loss="binary_crossentropy",
-        metrics=[keras.metrics.AUC(name="auc"), keras.metrics.BinaryAccuracy(name="accuracy")],
-    )
-    return model
+    return layers.Dense(1, kernel_regularizer=keras.regularizers.l2(settings.wide_l2), name="wide_logit")(features)
 
 
 def inference_function(model: keras.Model, batch_size: int = 1024) -> Callable[[np.ndarray], np.ndarray]:

@@ -29,3 +29,5 @@ PROMOTION = "promotion"
 DECISION_THRESHOLD = "decision_threshold"
 #: Vocabulary artifact metadata: the validation split's profile, the reference of batch inference's drift check.
 VALIDATION_PROFILE = "validation_profile"
+BASELINE_METRICS = "baseline_metrics"
+LIFT = "lift_over_baseline"

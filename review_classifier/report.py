@@ -5,14 +5,16 @@ from __future__ import annotations
 import base64
 import html
 import io
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (backend must be chosen first)
 
-from review_classifier.metrics import CLASS_NAMES  # noqa: E402
+from review_classifier.metrics import CLASS_NAMES, COMPARED_METRICS, lift_over  # noqa: E402
+
+_LABELS = {"accuracy": "Accuracy", "roc_auc": "ROC-AUC", "pr_auc": "PR-AUC"}
 
 
 def _roc_png(fpr: Sequence[float], tpr: Sequence[float], auc: float) -> str:
@@ -27,8 +29,26 @@ def _roc_png(fpr: Sequence[float], tpr: Sequence[float], auc: float) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def evaluation_html(metrics: Dict[str, Any], roc: Dict[str, Sequence[float]], title: str) -> str:
-    """Headline metrics, confusion matrix, per-class table and ROC curve."""
+def _baseline_table(metrics: Mapping[str, Any], baseline: Mapping[str, Any]) -> str:
+    lift = lift_over(metrics, baseline)
+    rows = "".join(
+        f"<tr><th>{_LABELS[name]}</th><td>{metrics[name]:.4f}</td><td>{baseline[name]:.4f}</td>"
+        f"<td>{lift[name]:+.4f}</td></tr>"
+        for name in COMPARED_METRICS
+    )
+    return (
+        "<table><caption>Against the baseline (TF-IDF + logistic regression, same splits)</caption>"
+        f"<tr><th></th><th>model</th><th>baseline</th><th>lift</th></tr>{rows}</table>"
+    )
+
+
+def evaluation_html(
+    metrics: Dict[str, Any],
+    roc: Dict[str, Sequence[float]],
+    title: str,
+    baseline: Optional[Mapping[str, Any]] = None,
+) -> str:
+    """Headline metrics, the comparison with the baseline, confusion matrix, per-class table and ROC curve."""
     matrix = metrics["confusion_matrix"]
     confusion_rows = "".join(
         f"<tr><th>true {name}</th>" + "".join(f"<td>{count}</td>" for count in matrix[i]) + "</tr>"
@@ -49,6 +69,7 @@ def evaluation_html(metrics: Dict[str, Any], roc: Dict[str, Sequence[float]], ti
             (f"Majority baseline ({metrics['majority_class']})", "majority_baseline_accuracy"),
         )
     )
+    comparison = _baseline_table(metrics, baseline) if baseline is not None else ""
     png = _roc_png(roc["fpr"], roc["tpr"], metrics["roc_auc"])
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -59,6 +80,7 @@ td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}} .row{{display:f
 <p>{metrics["n_examples"]} test reviews, decision threshold {metrics["threshold"]}.</p>
 <div class="row">
 <table><caption>Headline</caption>{headline}</table>
+{comparison}
 <table><caption>Confusion matrix</caption><tr><th></th><th>pred {CLASS_NAMES[0]}</th>
 <th>pred {CLASS_NAMES[1]}</th></tr>{confusion_rows}</table>
 <table><caption>Per class</caption><tr><th></th><th>precision</th><th>recall</th><th>F1</th>

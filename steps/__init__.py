@@ -1,5 +1,6 @@
 """Thin ZenML steps around the pure logic in :mod:`review_classifier`."""
 
+from steps.baseline import baseline
 from steps.evaluate import evaluate, quality_gate
 from steps.ingest import ingest
 from steps.preprocess import preprocess
@@ -8,4 +9,4 @@ from steps.split import split
 from steps.tokenize import tokenize
 from steps.train import train
 
-__all__ = ["evaluate", "ingest", "preprocess", "promote", "quality_gate", "split", "tokenize", "train"]
+__all__ = ["baseline", "evaluate", "ingest", "preprocess", "promote", "quality_gate", "split", "tokenize", "train"]

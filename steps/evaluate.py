@@ -12,8 +12,14 @@ from zenml.types import HTMLString
 
 from review_classifier.dataset import LABEL, TEXT
 from review_classifier.inference import ReviewClassifier
-from review_classifier.metrics import classification_metrics, roc_points, unmet_thresholds
-from review_classifier.names import DECISION_THRESHOLD, TEST_METRICS
+from review_classifier.metrics import (
+    baseline_not_beaten,
+    classification_metrics,
+    lift_over,
+    roc_points,
+    unmet_thresholds,
+)
+from review_classifier.names import BASELINE_METRICS, DECISION_THRESHOLD, LIFT, TEST_METRICS
 from review_classifier.report import evaluation_html
 from review_classifier.vocabulary import Vocabulary
 from steps.caching import project_code_policy
@@ -33,6 +39,7 @@ def evaluate(
     vocabulary: Vocabulary,
     test_set: pd.DataFrame,
     training_summary: Dict[str, Any],
+    baseline_metrics: Dict[str, Any],
     decision_threshold: float,
 ) -> Tuple[
     Annotated[Dict[str, Any], ArtifactConfig(name="test_metrics", tags=["metrics"])],
@@ -40,7 +47,8 @@ def evaluate(
 ]:
     """Score the raw test texts through the serving code path; record metrics and training on the model version.
 
-    The decision threshold is recorded on the model version too: every later
+    The baseline's figures on the same split, and the model's lift over them, go on the version next to the
+    model's. The decision threshold is recorded on the model version too: every later
     user of the version (promotion, batch inference, the Bento) reads it there.
     """
     probabilities = ReviewClassifier(model, vocabulary).predict_proba(test_set[TEXT].tolist())
@@ -54,20 +62,49 @@ def evaluate(
         metrics["pr_auc"],
         metrics["majority_baseline_accuracy"],
     )
+    lift = lift_over(metrics, baseline_metrics)
+    logger.info(
+        "Lift over the TF-IDF + logistic regression baseline: accuracy %+.4f, ROC-AUC %+.4f",
+        lift["accuracy"],
+        lift["roc_auc"],
+    )
     log_metadata(
-        metadata={TEST_METRICS: metrics, "training": training_summary, DECISION_THRESHOLD: decision_threshold},
+        metadata={
+            TEST_METRICS: metrics,
+            BASELINE_METRICS: baseline_metrics,
+            LIFT: lift,
+            "training": training_summary,
+            DECISION_THRESHOLD: decision_threshold,
+        },
         infer_model=True,
     )
     context = get_step_context()
     title = f"{context.model.name} version {context.model.version}: test evaluation"
-    return metrics, HTMLString(evaluation_html(metrics, roc_points(labels, probabilities), title))
+    report = evaluation_html(metrics, roc_points(labels, probabilities), title, baseline_metrics)
+    return metrics, HTMLString(report)
 
 
 @step(cache_policy=project_code_policy(__name__))
-def quality_gate(test_metrics: Dict[str, Any], minimums: Dict[str, float]) -> None:
-    """Fail the run, before any promotion, when a test metric is under its configured minimum."""
-    failures = unmet_thresholds(test_metrics, minimums)
+def quality_gate(
+    test_metrics: Dict[str, Any],
+    minimums: Dict[str, float],
+    baseline_metrics: Dict[str, Any],
+    beat_baseline: bool = True,
+    metric: str = "roc_auc",
+) -> None:
+    """Fail the run, before any promotion, when a test metric is under its configured minimum or,
+    with ``beat_baseline``, when the model is not strictly better than the baseline on ``metric``."""
+    failures = [
+        f"{name} {value:.4f} < {floor}" for name, (value, floor) in unmet_thresholds(test_metrics, minimums).items()
+    ]
+    if beat_baseline and baseline_not_beaten(test_metrics, baseline_metrics, metric):
+        failures.append(
+            f"{metric} {test_metrics[metric]:.4f} does not beat the TF-IDF + logistic regression baseline "
+            f"({baseline_metrics[metric]:.4f})"
+        )
     if failures:
-        detail = ", ".join(f"{name} {value:.4f} < {floor}" for name, (value, floor) in failures.items())
-        raise QualityGateError(f"quality gate failed: {detail}; production is unchanged")
-    logger.info("Quality gate passed: %s", ", ".join(f"{k} >= {v}" for k, v in minimums.items()))
+        raise QualityGateError(f"quality gate failed: {', '.join(failures)}; production is unchanged")
+    passed = [f"{k} >= {v}" for k, v in minimums.items()]
+    if beat_baseline:
+        passed.append(f"{metric} {test_metrics[metric]:.4f} > baseline {baseline_metrics[metric]:.4f}")
+    logger.info("Quality gate passed: %s", ", ".join(passed) or "no minimum set")

@@ -41,7 +41,11 @@ NOISE = {
 
 
 def write_config(directory: Path, data_uri: str, **parameters: Any) -> Path:
-    """configs/local.yaml with the given data, a tiny sweep and no retry delays."""
+    """configs/local.yaml with the given data, a tiny sweep and no retry delays.
+
+    The tiny model is not meant to beat TF-IDF + logistic regression on 2,000 reviews (ROC-AUC about
+    0.93 against 0.95), so the gate's baseline rule is off unless a test turns it on.
+    """
     config = copy.deepcopy(LOCAL_CONFIG)
     config.pop("steps", None)
     config.setdefault("parameters", {}).update(
@@ -50,6 +54,7 @@ def write_config(directory: Path, data_uri: str, **parameters: Any) -> Path:
             "vocabulary_settings": {"max_size": 3000, "sequence_length": 48},
             "candidates": [TINY_CANDIDATE],
             "quality_minimums": {"roc_auc": 0.75},
+            "beat_baseline": False,
             **parameters,
         }
     )

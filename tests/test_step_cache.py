@@ -42,7 +42,7 @@ def _cached_steps() -> Dict[str, BaseStep]:
 
 def test_every_cached_step_covers_the_project_code_it_imports() -> None:
     cached = _cached_steps()
-    assert set(cached) >= {"preprocess", "split", "tokenize", "train", "quality_gate"}
+    assert set(cached) >= {"preprocess", "split", "tokenize", "train", "baseline", "quality_gate"}
     for name, step in cached.items():
         missing = project_sources(step.__module__) - set(step.configuration.cache_policy.file_dependencies or [])
         assert not missing, f"step {name}: its cache key does not cover {sorted(missing)}"
@@ -101,7 +101,7 @@ def runs(tmp_path_factory, sample_reviews: pd.DataFrame) -> List[Dict[str, str]]
     )
     sample, env = client_workspace(base, sample_reviews.head(400))
     env["ZENML_CUSTOM_SOURCE_ROOT"] = str(project)
-    config = write_config(base, str(sample), candidates=[USELESS_CANDIDATE], quality_minimums={})
+    config = write_config(base, str(sample), candidates=[USELESS_CANDIDATE], quality_minimums={}, beat_baseline=False)
     first = _run(project, env, config, HASH_SEEDS[0])
     unchanged = _run(project, env, config, HASH_SEEDS[1])
     model_code = project / "review_classifier" / "model.py"
@@ -114,12 +114,11 @@ def runs(tmp_path_factory, sample_reviews: pd.DataFrame) -> List[Dict[str, str]]
 def test_an_unchanged_run_in_a_new_process_reuses_every_cached_step(runs) -> None:
     first, unchanged, _ = runs
     assert all(status == "completed" for status in first.values())
-    assert {name: unchanged[name] for name in ("preprocess", "split", "tokenize", "train")} == dict.fromkeys(
-        ("preprocess", "split", "tokenize", "train"), "cached"
-    )
+    reused = ("preprocess", "split", "tokenize", "train", "baseline")
+    assert {name: unchanged[name] for name in reused} == dict.fromkeys(reused, "cached")
 
 
 def test_a_change_in_model_code_retrains(runs) -> None:
     _, _, changed = runs
     assert changed["train"] == "completed"
-    assert changed["preprocess"] == changed["split"] == changed["tokenize"] == "cached"
+    assert changed["preprocess"] == changed["split"] == changed["tokenize"] == changed["baseline"] == "cached"

@@ -45,6 +45,7 @@ def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
         "ingest",
         "preprocess",
         "split",
+        "baseline",
         "tokenize",
         "train",
         "evaluate",
@@ -57,6 +58,12 @@ def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
     assert metrics["threshold"] == version.run_metadata["decision_threshold"] == 0.5
     assert version.run_metadata["promotion"]["promoted"] is True
     assert version.run_metadata["training"]["chosen_candidate"] == 1
+    baseline = version.run_metadata["baseline_metrics"]
+    assert baseline["n_examples"] == metrics["n_examples"] and baseline["threshold"] == 0.5
+    assert baseline["roc_auc"] > 0.75 and baseline["C"] in (0.25, 1.0, 4.0, 16.0)
+    lift = version.run_metadata["lift_over_baseline"]
+    for name in ("accuracy", "roc_auc", "pr_auc"):
+        assert lift[name] == pytest.approx(metrics[name] - baseline[name])
     ingest_meta = first_run.steps["ingest"].outputs["reviews"][0].run_metadata
     assert ingest_meta["rows_read"] == 2000
     assert ingest_meta["rows_dropped_empty_text"] == 2000 - ingest_meta["rows_kept"] > 0
@@ -78,6 +85,7 @@ def test_dashboard_report_is_an_html_visualization(first_run) -> None:
     report = first_run.steps["evaluate"].outputs["evaluation_report"][0]
     html = report.load()
     assert "Confusion matrix" in html and "data:image/png;base64," in html
+    assert "Against the baseline (TF-IDF + logistic regression, same splits)" in html
     assert [v.type.value for v in report.visualizations] == ["html"]
 
 
@@ -87,11 +95,11 @@ def test_second_run_reuses_the_cached_corpus(first_run, tmp_path: Path, sample_c
     assert second.steps["ingest"].status == ExecutionStatus.COMPLETED  # always re-reads the file
     reviews = [run.steps["ingest"].outputs["reviews"][0].content_hash for run in (first_run, second)]
     assert reviews[0] == reviews[1], "the shared sample was changed by another test"
-    for name in ("preprocess", "split", "tokenize", "train"):
+    for name in ("preprocess", "split", "tokenize", "train", "baseline"):
         assert second.steps[name].status == ExecutionStatus.CACHED, name
     # A cached training still leaves its metrics on the new model version.
     assert second.model_version.id != first_run.model_version.id
-    assert set(second.model_version.run_metadata) >= {"test_metrics", "training", "promotion"}
+    assert set(second.model_version.run_metadata) >= {"test_metrics", "baseline_metrics", "training", "promotion"}
 
 
 def test_changed_data_or_settings_recompute_the_corpus(first_run, tmp_path: Path, sample_reviews) -> None:
@@ -124,6 +132,24 @@ def test_a_worse_model_does_not_replace_production(first_run, tmp_path: Path, sa
         rf"{before.number} \(0\.\d{{4}}\) on this test split; production stays version {before.number}",
         new_version.run_metadata["promotion"]["reason"],
     )
+
+
+def test_a_model_that_does_not_beat_the_baseline_fails_the_gate(first_run, tmp_path: Path, sample_csv: Path) -> None:
+    before = production()
+    with pytest.raises(
+        QualityGateError,
+        match=r"quality gate failed: roc_auc 0\.\d{4} does not beat the TF-IDF \+ logistic regression baseline "
+        r"\(0\.\d{4}\); production is unchanged",
+    ):
+        run_training(
+            write_config(
+                tmp_path, str(sample_csv), candidates=[USELESS_CANDIDATE], quality_minimums={}, beat_baseline=True
+            )
+        )
+    failed = Client().get_pipeline(TRAINING_PIPELINE).last_run
+    assert failed.status == ExecutionStatus.FAILED
+    assert "promote" not in failed.steps or failed.steps["promote"].status != ExecutionStatus.COMPLETED
+    assert production().id == before.id
 
 
 @pytest.mark.parametrize("threshold", [0.0, 1.0])

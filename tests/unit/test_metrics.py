@@ -5,9 +5,11 @@ import pytest
 
 from review_classifier.metrics import (
     MissingThresholdError,
+    baseline_not_beaten,
     check_threshold,
     classification_metrics,
     labels_of,
+    lift_over,
     roc_points,
     stored_threshold,
     unmet_thresholds,
@@ -91,3 +93,18 @@ def test_promotion_reasons_say_what_happened_to_both_versions() -> None:
     assert decide_promotion("pr_auc", 0.99, None, version="1", production_version=None).reason == (
         "version 1 promoted: no production version yet (PR-AUC 0.9900); production is now version 1"
     )
+
+
+def test_lift_is_the_model_minus_the_baseline_on_each_compared_metric() -> None:
+    model = {"accuracy": 0.93, "roc_auc": 0.97, "pr_auc": 0.99, "n_examples": 10}
+    baseline = {"accuracy": 0.91, "roc_auc": 0.96, "pr_auc": 0.992, "C": 4.0}
+    assert lift_over(model, baseline) == pytest.approx({"accuracy": 0.02, "roc_auc": 0.01, "pr_auc": -0.002})
+
+
+def test_the_baseline_is_beaten_only_by_a_strictly_better_model() -> None:
+    baseline = {"roc_auc": 0.96, "accuracy": 0.91}
+    assert not baseline_not_beaten({"roc_auc": 0.9601, "accuracy": 0.5}, baseline, "roc_auc")
+    assert baseline_not_beaten({"roc_auc": 0.96, "accuracy": 0.99}, baseline, "roc_auc")  # a tie does not beat it
+    assert baseline_not_beaten({"roc_auc": 0.95, "accuracy": 0.99}, baseline, "roc_auc")
+    with pytest.raises(ValueError, match="unknown metric 'f1'"):
+        baseline_not_beaten({"roc_auc": 0.97}, baseline, "f1")

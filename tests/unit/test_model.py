@@ -44,7 +44,14 @@ def test_inference_cuts_padding_without_changing_any_probability() -> None:
     np.testing.assert_allclose([predict(row[None])[0] for row in x], full_width, atol=1e-6)
 
 
-@pytest.mark.parametrize("settings", [TINY, TINY.model_copy(update={"recurrent_units": 0, "bigram_buckets": 0})])
+LINEAR = TINY.model_copy(update={"deep": False})
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [TINY, TINY.model_copy(update={"recurrent_units": 0, "bigram_buckets": 0}), LINEAR],
+    ids=["wide-and-deep", "pooling-unigrams", "linear"],
+)
 def test_keras_file_round_trip_gives_identical_predictions(tmp_path, settings: ModelSettings) -> None:
     x, _ = toy_data()
     model = build_model(vocab_size=20, sequence_length=x.shape[1], settings=settings)
@@ -63,3 +70,24 @@ def test_sweep_is_seeded_and_picks_the_best_validation_auc() -> None:
     assert best.validation_roc_auc > 0.9 > trained[0].validation_roc_auc
     again, _ = sweep([good], x[:150], y[:150], x[150:], y[150:], vocab_size=20, seed=0, verbose=0)
     np.testing.assert_allclose(predict_proba(again.model, x), predict_proba(best.model, x), atol=1e-6)
+
+
+def test_linear_candidate_is_the_wide_part_alone_and_serves_through_the_classifier(tmp_path) -> None:
+    """One .keras file plus the vocabulary, loaded and served by ReviewClassifier like any candidate."""
+    from review_classifier.inference import ReviewClassifier
+    from review_classifier.vocabulary import Vocabulary
+
+    vocabulary = Vocabulary(sequence_length=6, tokens=["love", "dress", "cheap", "fabric"])
+    texts = ["love this dress", "cheap fabric", "love love", "cheap cheap fabric"]
+    x = vocabulary.encode(ReviewClassifier(build_model(6, 6, LINEAR), vocabulary).normalizer.normalize_many(texts))
+    y = np.array([1, 0, 1, 0], dtype="float32")
+    best, _ = sweep(
+        [LINEAR.model_copy(update={"learning_rate": 0.1, "epochs": 30})], x, y, x, y, vocab_size=6, seed=0, verbose=0
+    )
+    names = {layer.name for layer in best.model.layers}
+    assert "wide_logit" in names and not names & {"embedding", "bilstm", "deep_logit"}
+    path = tmp_path / "linear.keras"
+    best.model.save(path)
+    served = ReviewClassifier(keras.models.load_model(path), vocabulary).predict_proba(texts)
+    np.testing.assert_allclose(served, ReviewClassifier(best.model, vocabulary).predict_proba(texts), atol=1e-7)
+    assert served[0] > 0.5 > served[1]

