@@ -14,7 +14,7 @@ from typing import List
 import bentoml
 from fastapi import FastAPI
 
-from review_classifier.api import ModelInfo, Prediction, Texts
+from review_classifier.api import SERVICE_SETTINGS, ModelInfo, Prediction, Texts
 from review_classifier.metrics import labels_of, stored_threshold
 from review_classifier.names import BENTO_NAME, TEST_METRICS
 from review_classifier.quiet import quiet_process
@@ -31,12 +31,7 @@ info_app = FastAPI(title="review classifier metadata")
 
 
 @bentoml.asgi_app(info_app, path="/info")
-@bentoml.service(
-    name=BENTO_NAME,
-    workers="cpu_count",  # one per core the container is given (cgroup-aware): 2 here
-    threads=1,
-    traffic={"timeout": 30, "max_concurrency": 128},
-)
+@bentoml.service(name=BENTO_NAME, **SERVICE_SETTINGS)
 class ReviewClassifierService:
     """Serves one model version. BentoML answers ``/readyz`` only once ``__init__`` (load and warm-up) is done."""
 
