@@ -39,6 +39,7 @@ SECONDS = 10.0
 #: (concurrency, texts per request) of each measured load.
 LOADS = ((1, 1), (8, 1), (32, 1), (4, 64))
 CEILING_SERVICE = "benchmarks.ceiling_service:CeilingService"
+#: Requests the service answers in all before its workers' memory is read again (`--requests N` to change).
 LONG_RUN_REQUESTS = 100_000
 
 
@@ -134,11 +135,12 @@ def print_run(name: str, run: dict) -> None:
     print(
         f"{name:<8} concurrency {run['concurrency']:>2} x {run['texts_per_request']:>2} text(s): "
         f"{run['requests_per_s']:>7} req/s, {run['texts_per_s']:>6} texts/s, "
-        f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, {run['errors']} errors"
+        f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, {run['errors']} errors",
+        flush=True,
     )
 
 
-def main() -> None:
+def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
     quiet_process()
     from benchmarks.ceiling_service import CEILING_NAME
     from review_classifier.names import BENTO_NAME, MODEL_NAME
@@ -166,10 +168,19 @@ def main() -> None:
         for target in (ceiling_url, url):
             load_from_another_process(target, 8, 1)  # warm-up
         rss_warm = rss_mib(BENTO_NAME)
-        pairs = [(load_from_another_process(ceiling_url, c, n), load_from_another_process(url, c, n)) for c, n in LOADS]
+        pairs = []
+        for concurrency, texts in LOADS:
+            pairs.append(
+                (
+                    load_from_another_process(ceiling_url, concurrency, texts),
+                    load_from_another_process(url, concurrency, texts),
+                )
+            )
+            print_run("ceiling", pairs[-1][0])
+            print_run("project", pairs[-1][1])
         served_requests = sum(project["requests"] for _, project in pairs)
         long_run = []
-        while served_requests < LONG_RUN_REQUESTS:
+        while served_requests < long_run_requests:
             long_run.append(load_from_another_process(url, 8, 1))
             served_requests += long_run[-1]["requests"]
         rss_after = rss_mib(BENTO_NAME)
@@ -177,8 +188,6 @@ def main() -> None:
 
     figures = {"model_version": str(version.number)}
     for (ceiling, project), key in zip(pairs, ("single_c1", "single_c8", "single_c32", "batch64"), strict=True):
-        print_run("ceiling", ceiling)
-        print_run("project", project)
         throughput = "texts_per_s" if project["texts_per_request"] > 1 else "requests_per_s"
         figures |= {
             f"{key}_{throughput}": project[throughput],
@@ -225,4 +234,4 @@ if __name__ == "__main__":
         url, concurrency, texts, seconds = sys.argv[2:6]
         print(json.dumps(client(url, int(concurrency), int(texts), float(seconds))))
     else:
-        main()
+        main(int(sys.argv[sys.argv.index("--requests") + 1]) if "--requests" in sys.argv else LONG_RUN_REQUESTS)
