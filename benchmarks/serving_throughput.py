@@ -83,12 +83,12 @@ def client(url: str, concurrency: int, texts: int, seconds: float) -> dict:
     }
 
 
-def load_from_another_process(url: str, concurrency: int, texts: int) -> dict:
+def load_from_another_process(url: str, concurrency: int, texts: int, seconds: float = SECONDS) -> dict:
     done = subprocess.run(
-        [sys.executable, __file__, "--client", url, str(concurrency), str(texts), str(SECONDS)],
+        [sys.executable, __file__, "--client", url, str(concurrency), str(texts), str(seconds)],
         capture_output=True,
         text=True,
-        timeout=SECONDS + 60,
+        timeout=seconds + 60,
         check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -166,7 +166,8 @@ def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
         ceiling_url, ceiling_start_s = services.enter_context(timed_serve(CEILING_SERVICE, Path(scratch) / "c.log"))
         url, start_s = services.enter_context(timed_serve(bento, Path(scratch) / "serve.log"))
         for target in (ceiling_url, url):
-            load_from_another_process(target, 8, 1)  # warm-up
+            for concurrency, texts in LOADS:  # warm-up: every request shape once
+                load_from_another_process(target, concurrency, texts, seconds=2)
         rss_warm = rss_mib(BENTO_NAME)
         pairs = []
         for concurrency, texts in LOADS:

@@ -61,7 +61,11 @@ class ReviewClassifierService:
             decision_threshold=stored_threshold(stored.info.metadata, f"BentoML model {stored.tag}"),
             metrics=dict(stored.info.metadata.get(TEST_METRICS, {})),
         )
-        self.classifier.predict_proba(["warm up"])
+        # XLA compiles once per input shape: one review in each length bucket now, so no request waits for it.
+        length = 1
+        while length < vocabulary.sequence_length:
+            self.classifier.predict_proba([" ".join(["good"] * length)])
+            length = 2 * length + 1
         # TensorFlow and Keras leave a very large heap of long-lived objects: freezing it
         # keeps Python's full garbage collections from walking it in the middle of requests.
         gc.freeze()
