@@ -199,7 +199,7 @@ def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
             f"{key}_p99_vs_ceiling": round(project["p99_ms"] / ceiling["p99_ms"], 2),
         }
         print(
-            f"  share of the ceiling: {figures[f'{key}_share_pct']} % of its {throughput.replace('_', ' ')}, "
+            f"{key}: share of the ceiling {figures[f'{key}_share_pct']} % of its {throughput.replace('_', ' ')}, "
             f"p99 {figures[f'{key}_p99_vs_ceiling']}x its p99"
         )
     growth = max(share(after, warm) - 100 for warm, after in zip(sorted(rss_warm), sorted(rss_after), strict=True))
