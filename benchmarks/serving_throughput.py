@@ -1,10 +1,19 @@
-"""Throughput and latency of the HTTP service, loaded from a separate client process.
+"""Throughput and latency of the HTTP service, as shares of the framework's own ceiling in the same run.
 
 Builds a Bento from the current `production` version of `review_classifier` (run
-`make run` first), serves it on a free loopback port, and drives it with a client
-process: single-text requests at concurrency 1, 8 and 32, and 64-text batches.
-Side by side, the naive baseline: Keras `model.predict` called once per text, no
-server, no batching. Every run is bounded in time. Last line: JSON of all figures.
+`make run` first) and serves it on a free loopback port; next to it, the ceiling:
+`benchmarks/ceiling_service.py`, a BentoML service with the very same settings,
+request validation and response shape whose `/predict` does no work. A client
+process drives both, one after the other for each load (single texts at
+concurrency 1, 8 and 32, and 64-text batches), and the project's figure divided
+by the ceiling's is what counts: absolute figures move by a third between runs on
+a shared machine, their ratio much less.
+
+Then the service's memory and start-up: each worker's resident memory after
+warm-up and after 100,000 requests, and the time from `bentoml serve` to a
+`/readyz` that answers 200. Side by side, the naive baseline: Keras
+`model.predict` called once per text, no server. Every run is bounded in time.
+Last line: JSON of all figures.
 """
 
 from __future__ import annotations
@@ -16,13 +25,22 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Iterator, List, Tuple
 from urllib.parse import urlsplit
+
+import psutil
 
 from review_classifier.quiet import quiet_process
 
 TEXT = "Love this dress, the fabric is soft and it fits perfectly"
 SECONDS = 10.0
+#: (concurrency, texts per request) of each measured load.
+LOADS = ((1, 1), (8, 1), (32, 1), (4, 64))
+CEILING_SERVICE = "benchmarks.ceiling_service:CeilingService"
+#: Requests the service answers in all before its workers' memory is read again (`--requests N` to change).
+LONG_RUN_REQUESTS = 100_000
 
 
 def client(url: str, concurrency: int, texts: int, seconds: float) -> dict:
@@ -65,12 +83,12 @@ def client(url: str, concurrency: int, texts: int, seconds: float) -> dict:
     }
 
 
-def load_from_another_process(url: str, concurrency: int, texts: int) -> dict:
+def load_from_another_process(url: str, concurrency: int, texts: int, seconds: float = SECONDS) -> dict:
     done = subprocess.run(
-        [sys.executable, __file__, "--client", url, str(concurrency), str(texts), str(SECONDS)],
+        [sys.executable, __file__, "--client", url, str(concurrency), str(texts), str(seconds)],
         capture_output=True,
         text=True,
-        timeout=SECONDS + 60,
+        timeout=seconds + 60,
         check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -85,11 +103,48 @@ def naive_baseline(classifier, seconds: float = 5.0) -> dict:
     return {"naive_model_predict_per_text_per_s": round(count / seconds, 1)}
 
 
-def main() -> None:
-    quiet_process()
-    from review_classifier.names import MODEL_NAME
-    from serving.bento import build_bento, save_model
+def workers_of(service_name: str) -> List[psutil.Process]:
+    """The BentoML worker processes this benchmark started for ``service_name``."""
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        args = process.cmdline()
+        if "_bentoml_impl.worker.service" in args and args[args.index("--service-name") + 1] == service_name:
+            found.append(process)
+    return found
+
+
+def rss_mib(service_name: str) -> List[float]:
+    return [round(p.memory_info().rss / 2**20, 1) for p in workers_of(service_name)]
+
+
+@contextmanager
+def timed_serve(target: str, log: Path) -> Iterator[Tuple[str, float]]:
+    """``served`` (from ``serving.process``) plus the seconds from starting `bentoml serve` to a ready /readyz."""
     from serving.process import served
+
+    started = time.monotonic()
+    with served(target, log) as url:
+        yield url, round(time.monotonic() - started, 1)
+
+
+def share(project: float, ceiling: float) -> float:
+    return round(100 * project / ceiling, 1) if ceiling else 0.0
+
+
+def print_run(name: str, run: dict) -> None:
+    print(
+        f"{name:<8} concurrency {run['concurrency']:>2} x {run['texts_per_request']:>2} text(s): "
+        f"{run['requests_per_s']:>7} req/s, {run['texts_per_s']:>6} texts/s, "
+        f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, {run['errors']} errors",
+        flush=True,
+    )
+
+
+def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
+    quiet_process()
+    from benchmarks.ceiling_service import CEILING_NAME
+    from review_classifier.names import BENTO_NAME, MODEL_NAME
+    from serving.bento import build_bento, save_model
     from steps.registry import decision_threshold, load_classifier, production_version
 
     version = production_version(MODEL_NAME)
@@ -107,41 +162,72 @@ def main() -> None:
         ),
         {"zenml_model_version": str(version.number), "purpose": "benchmark"},
     )
-    with tempfile.TemporaryDirectory() as scratch, served(bento, Path(scratch) / "serve.log") as url:
-        load_from_another_process(url, 8, 1)  # warm-up
-        runs = [load_from_another_process(url, c, 1) for c in (1, 8, 32)]
-        runs.append(load_from_another_process(url, 4, 64))
-    for run in runs:
+    with tempfile.TemporaryDirectory() as scratch, ExitStack() as services:
+        ceiling_url, ceiling_start_s = services.enter_context(timed_serve(CEILING_SERVICE, Path(scratch) / "c.log"))
+        url, start_s = services.enter_context(timed_serve(bento, Path(scratch) / "serve.log"))
+        for target in (ceiling_url, url):
+            for concurrency, texts in LOADS:  # warm-up: every request shape once
+                load_from_another_process(target, concurrency, texts, seconds=2)
+        rss_warm = rss_mib(BENTO_NAME)
+        pairs = []
+        for concurrency, texts in LOADS:
+            pairs.append(
+                (
+                    load_from_another_process(ceiling_url, concurrency, texts),
+                    load_from_another_process(url, concurrency, texts),
+                )
+            )
+            print_run("ceiling", pairs[-1][0])
+            print_run("project", pairs[-1][1])
+        served_requests = sum(project["requests"] for _, project in pairs)
+        long_run = []
+        while served_requests < long_run_requests:
+            long_run.append(load_from_another_process(url, 8, 1))
+            served_requests += long_run[-1]["requests"]
+        rss_after = rss_mib(BENTO_NAME)
+        ceiling_rss = rss_mib(CEILING_NAME)
+
+    figures = {"model_version": str(version.number)}
+    for (ceiling, project), key in zip(pairs, ("single_c1", "single_c8", "single_c32", "batch64"), strict=True):
+        throughput = "texts_per_s" if project["texts_per_request"] > 1 else "requests_per_s"
+        figures |= {
+            f"{key}_{throughput}": project[throughput],
+            f"{key}_p99_ms": project["p99_ms"],
+            f"{key}_ceiling_{throughput}": ceiling[throughput],
+            f"{key}_ceiling_p99_ms": ceiling["p99_ms"],
+            f"{key}_share_pct": share(project[throughput], ceiling[throughput]),
+            f"{key}_p99_vs_ceiling": round(project["p99_ms"] / ceiling["p99_ms"], 2),
+        }
         print(
-            f"concurrency {run['concurrency']:>2} x {run['texts_per_request']:>2} text(s): "
-            f"{run['requests_per_s']:>7} req/s, {run['texts_per_s']:>6} texts/s, "
-            f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, {run['errors']} errors"
+            f"{key}: share of the ceiling {figures[f'{key}_share_pct']} % of its {throughput.replace('_', ' ')}, "
+            f"p99 {figures[f'{key}_p99_vs_ceiling']}x its p99"
         )
+    growth = max(share(after, warm) - 100 for warm, after in zip(sorted(rss_warm), sorted(rss_after), strict=True))
+    errors = sum(r["errors"] for pair in pairs for r in pair) + sum(r["errors"] for r in long_run)
+    print(f"start-up to /readyz: project {start_s} s, ceiling {ceiling_start_s} s")
+    print(
+        f"worker RSS (MiB): {rss_warm} after warm-up, {rss_after} after {served_requests:,} requests "
+        f"({growth:+.1f} % at most); the ceiling's workers: {ceiling_rss}"
+    )
     baseline = naive_baseline(classifier)
-    single8 = runs[1]
     print(
         f"naive baseline (model.predict per text, no server): {baseline['naive_model_predict_per_text_per_s']} texts/s"
     )
-    print(
-        json.dumps(
-            {
-                "model_version": str(version.number),
-                "single_c1_rps": runs[0]["requests_per_s"],
-                "single_c8_rps": single8["requests_per_s"],
-                "single_c8_p50_ms": single8["p50_ms"],
-                "single_c8_p99_ms": single8["p99_ms"],
-                "single_c32_rps": runs[2]["requests_per_s"],
-                "single_c32_p99_ms": runs[2]["p99_ms"],
-                "batch64_texts_per_s": runs[3]["texts_per_s"],
-                "batch64_p99_ms": runs[3]["p99_ms"],
-                "errors": sum(r["errors"] for r in runs),
-                **baseline,
-                "speedup_vs_naive_c8": round(
-                    single8["requests_per_s"] / baseline["naive_model_predict_per_text_per_s"], 1
-                ),
-            }
-        )
-    )
+    figures |= {
+        "errors": errors,
+        "startup_to_ready_s": start_s,
+        "ceiling_startup_to_ready_s": ceiling_start_s,
+        "worker_rss_mib_warm": rss_warm,
+        "worker_rss_mib_after": rss_after,
+        "requests_served": served_requests,
+        "worker_rss_growth_pct": round(growth, 1),
+        "ceiling_worker_rss_mib": ceiling_rss,
+        **baseline,
+        "speedup_vs_naive_c8": round(
+            figures["single_c8_requests_per_s"] / baseline["naive_model_predict_per_text_per_s"], 1
+        ),
+    }
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
@@ -149,4 +235,4 @@ if __name__ == "__main__":
         url, concurrency, texts, seconds = sys.argv[2:6]
         print(json.dumps(client(url, int(concurrency), int(texts), float(seconds))))
     else:
-        main()
+        main(int(sys.argv[sys.argv.index("--requests") + 1]) if "--requests" in sys.argv else LONG_RUN_REQUESTS)

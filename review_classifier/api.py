@@ -1,4 +1,4 @@
-"""The HTTP contract of the served model: request limits and response shapes.
+"""The HTTP contract of the served model: request limits, response shapes, service settings.
 
 Pydantic does the validation, so a bad request gets a 4xx naming the field
 before any model code runs.
@@ -12,6 +12,14 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 MAX_TEXT_CHARS = 5000
 MAX_TEXTS_PER_REQUEST = 256
+
+#: ``@bentoml.service`` settings of the model's service, in one place so the serving benchmark's
+#: no-op service (the framework's own ceiling) runs with exactly the same ones.
+SERVICE_SETTINGS: Dict[str, Any] = {
+    "workers": "cpu_count",  # one per core the container is given (cgroup-aware): 2 here
+    "threads": 1,
+    "traffic": {"timeout": 30, "max_concurrency": 128},
+}
 
 
 def _not_blank(text: str) -> str:

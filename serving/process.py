@@ -48,7 +48,7 @@ def wait_until_ready(
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.1)
     raise TimeoutError(f"service at {url} not ready after {timeout:.0f} s")
 
 

@@ -14,7 +14,7 @@ from typing import List
 import bentoml
 from fastapi import FastAPI
 
-from review_classifier.api import ModelInfo, Prediction, Texts
+from review_classifier.api import SERVICE_SETTINGS, ModelInfo, Prediction, Texts
 from review_classifier.metrics import labels_of, stored_threshold
 from review_classifier.names import BENTO_NAME, TEST_METRICS
 from review_classifier.quiet import quiet_process
@@ -31,12 +31,7 @@ info_app = FastAPI(title="review classifier metadata")
 
 
 @bentoml.asgi_app(info_app, path="/info")
-@bentoml.service(
-    name=BENTO_NAME,
-    workers="cpu_count",  # one per core the container is given (cgroup-aware): 2 here
-    threads=1,
-    traffic={"timeout": 30, "max_concurrency": 128},
-)
+@bentoml.service(name=BENTO_NAME, **SERVICE_SETTINGS)
 class ReviewClassifierService:
     """Serves one model version. BentoML answers ``/readyz`` only once ``__init__`` (load and warm-up) is done."""
 
@@ -66,7 +61,11 @@ class ReviewClassifierService:
             decision_threshold=stored_threshold(stored.info.metadata, f"BentoML model {stored.tag}"),
             metrics=dict(stored.info.metadata.get(TEST_METRICS, {})),
         )
-        self.classifier.predict_proba(["warm up"])
+        # XLA compiles once per input shape: one review in each length bucket now, so no request waits for it.
+        length = 1
+        while length < vocabulary.sequence_length:
+            self.classifier.predict_proba([" ".join(["good"] * length)])
+            length = 2 * length + 1
         # TensorFlow and Keras leave a very large heap of long-lived objects: freezing it
         # keeps Python's full garbage collections from walking it in the middle of requests.
         gc.freeze()
