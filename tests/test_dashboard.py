@@ -123,7 +123,7 @@ def test_api_lists_the_run_and_its_steps(dashboard: Dashboard) -> None:
     _, _, steps_body = get(dashboard.url + f"/api/v1/steps?pipeline_run_id={run_id}&size=20")
     names = sorted(s["name"] for s in json.loads(steps_body)["items"])
     assert names == sorted(
-        ["ingest", "preprocess", "split", "tokenize", "train", "evaluate", "quality_gate", "promote"]
+        ["ingest", "preprocess", "split", "baseline", "tokenize", "train", "evaluate", "quality_gate", "promote"]
     )
 
 
