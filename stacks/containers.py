@@ -118,16 +118,17 @@ def _program(name: str) -> Optional[str]:
     )
 
 
-def install() -> None:
-    """Install the Debian packages the world needs (root with apt-get), or say how."""
-    missing = [package for package, program in DEBIAN_PACKAGES.items() if _program(program) is None]
+def install(packages: Optional[List[str]] = None) -> None:
+    """Install the Debian ``packages`` the world needs (default: all) as root with apt-get, or say how."""
+    wanted = packages if packages is not None else list(DEBIAN_PACKAGES)
+    missing = [package for package in wanted if _program(DEBIAN_PACKAGES[package]) is None]
     if not missing:
         return
     command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         raise ServiceError(
             f"the container world needs {', '.join(missing)}: {' '.join(command)} (Debian/Ubuntu, as root); "
-            "with Docker Desktop, only the registry and debootstrap parts need them"
+            "(with a Docker daemon of your own, docker.io is not needed)"
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     import subprocess
@@ -166,9 +167,6 @@ def _docker_daemon(world: World, engine_dir: Path) -> None:
             world.docker_host = candidate
             return
     dockerd = _program("dockerd")
-    if dockerd is None:
-        install()
-        dockerd = _program("dockerd")
     docker_dir = engine_dir / "docker"
     argv = [
         dockerd,
@@ -263,6 +261,8 @@ def up(
     A partial start is recorded as it goes, so ``down`` stops whatever a failed ``up`` left.
     """
     engine_dir = engine_dir or state_dir
+    own_daemon = not (os.environ.get("DOCKER_HOST") or _answers(DEFAULT_DOCKER_SOCKET))
+    install([p for p in DEBIAN_PACKAGES if own_daemon or p != "docker.io"])
     with _locked(state_dir):
         world = load(state_dir)
         world.started = {name: p for name, p in world.started.items() if p.process() is not None}
@@ -359,7 +359,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "install":
             install()
         elif args.command == "up":
-            install()
             world = up(local_parent_image=args.local_parent_image)
             print(connect(world))
             print(_status(STATE_DIR))
