@@ -32,4 +32,8 @@ DOCKER_SETTINGS = DockerSettings(
     allow_including_files_in_images=True,
     allow_download_from_code_repository=False,
     allow_download_from_artifact_store=False,
+    # ZenML's Dockerfile makes the copied project world-writable (`chmod -R a+rw .`); NLTK refuses
+    # a data directory others can write to, so the bundled corpus is made private again. This is
+    # the one command ZenML runs after that chmod.
+    local_project_install_command="chmod -R go-w review_classifier/nltk_data",
 )
