@@ -1,0 +1,96 @@
+"""What a user does on the ``docker`` stack, run in its own process by tests/test_docker_stack.py.
+
+Log in to the container world's server, store the S3 keys as a secret and register the
+``docker`` stack (twice: the second time changes nothing) -> `zenml stack set docker` ->
+train from configs/docker.yaml (image built, pushed, every step in its container) -> train
+again unchanged -> batch inference. Prints one JSON object on its last line.
+
+Environment: the client workspace (ZENML_CONFIG_PATH / ZENML_REPOSITORY_PATH), the world's
+client and stack variables (stacks.containers), CONTAINERS_STATE (its state directory),
+OUT_DIR, DATA_URI, PREDICTIONS_URI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from zenml.client import Client  # noqa: E402
+
+import run  # noqa: E402
+from review_classifier.names import BATCH_INFERENCE_PIPELINE, MODEL_NAME, TRAINING_PIPELINE  # noqa: E402
+from stacks import containers  # noqa: E402
+from tests.pipeline_helpers import production, step_logs, write_config  # noqa: E402
+
+OUT = Path(os.environ["OUT_DIR"])
+
+
+def docker_config(config: dict, name: str) -> Path:
+    """configs/docker.yaml's extra (pipeline, stack) over ``config``."""
+    config["extra"] = {**config.get("extra", {}), "stack": "docker"}
+    path = OUT / name
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def describe(pipeline: str, seconds: float) -> dict:
+    last = Client().get_pipeline(pipeline).last_run
+    steps = last.steps
+    return {
+        "id": str(last.id),
+        "status": last.status.value,
+        "stack": last.stack.name,
+        "seconds": round(seconds, 1),
+        "build": str(last.snapshot.build.id) if last.snapshot.build else None,
+        "images": sorted({image.image for image in last.snapshot.build.images.values()}) if last.snapshot.build else [],
+        "steps": {name: step.status.value for name, step in steps.items()},
+        "logs": {name: len(step_logs(step)) for name, step in steps.items()},
+        "artifact_uris": sorted(
+            artifact.uri for step in steps.values() for artifacts in step.outputs.values() for artifact in artifacts
+        ),
+    }
+
+
+def timed(config: Path) -> float:
+    start = time.monotonic()
+    run.main(["--config", str(config)])
+    return time.monotonic() - start
+
+
+def main() -> None:
+    world = containers.load(Path(os.environ["CONTAINERS_STATE"]))
+    result = {"first_registration": containers.connect(world), "second_registration": containers.connect(world)}
+    result["store_is_local"] = Client().zen_store.is_local_store()
+    Client().activate_stack("docker")
+
+    base = yaml.safe_load((PROJECT_ROOT / "configs" / "docker.yaml").read_text())
+    small = yaml.safe_load(write_config(OUT, os.environ["DATA_URI"]).read_text())
+    training = docker_config({**small, "extra": base["extra"]}, "docker-training.yaml")
+    result["first"] = describe(TRAINING_PIPELINE, timed(training))
+    result["production_after_first"] = production().number if production() else None
+    result["second"] = describe(TRAINING_PIPELINE, timed(training))
+
+    inference = yaml.safe_load((PROJECT_ROOT / "configs" / "inference.yaml").read_text())
+    inference["parameters"]["output_uri"] = os.environ["PREDICTIONS_URI"]
+    result["inference"] = describe(BATCH_INFERENCE_PIPELINE, timed(docker_config(inference, "docker-inference.yaml")))
+
+    version = Client().get_model_version(MODEL_NAME, result["production_after_first"])
+    result["model_version"] = {
+        "number": version.number,
+        "stage": version.stage,
+        "test_metrics": sorted(version.run_metadata.get("test_metrics", {})),
+        "promotion": version.run_metadata.get("promotion", {}),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
