@@ -15,7 +15,7 @@ export BENTOML_DO_NOT_TRACK := true
 # Plain text from the zenml CLI too (run.py and the service set it themselves), so logs stay readable in files.
 export ZENML_LOGGING_COLORS_DISABLED ?= true
 
-.PHONY: install install-remote run models nginx serve status rollback stop-serve test test-unit lint format bench stacks dashboard stop-dashboard lock clean
+.PHONY: install install-remote run models nginx serve status rollback stop-serve test test-unit lint format bench stacks dashboard stop-dashboard containers stop-containers container-tools lock clean
 
 install: $(STAMP)
 
@@ -88,8 +88,22 @@ dashboard: $(STAMP) $(SETUP)
 stop-dashboard: $(STAMP)
 	$(ZENML) logout --local
 
+## The container world of the `docker` stack, on loopback: a Docker daemon (yours if one answers), the registry
+## on 127.0.0.1:5000, an S3 store, a ZenML server the client logs in to, the `docker` stack registered.
+## LOCAL_PARENT_IMAGE=1 also makes a parent image from Debian packages (no Docker Hub). Idempotent.
+containers: $(REMOTE) $(SETUP)
+	$(PY) -m stacks.containers up $(if $(LOCAL_PARENT_IMAGE),--local-parent-image)
+
+## Stops exactly what `make containers` started; the client goes back to its local store.
+stop-containers: $(REMOTE)
+	$(PY) -m stacks.containers down
+
+## The Debian packages the container world runs (docker.io, docker-registry, debootstrap): installed as root, else the command.
+container-tools: $(STAMP)
+	$(PY) -m stacks.containers install
+
 ## Style (ruff), then the whole test suite, offline, in a throw-away ZenML store (stack tests included).
-test: lint $(REMOTE) nginx
+test: lint $(REMOTE) nginx container-tools
 	$(PY) -m pytest
 
 ## The pure package's tests only (tests/unit, marker `unit`): no ZenML, no remote extra.

@@ -1,25 +1,33 @@
-"""The step image of every container stack (Kubeflow, Vertex AI): one definition.
+"""The step image of every container stack (Docker, Kubeflow, Vertex AI): one definition.
 
 Local orchestrators ignore it; a stack that runs steps in containers builds the
-image from it. Configs may override single fields, e.g. ``settings.docker.parent_image``
-where ZenML's official image cannot be pulled.
+image from it. The parent image is ZenML's official one unless
+``REVIEW_CLASSIFIER_PARENT_IMAGE`` names another (``make containers`` makes one from
+Debian packages where Docker Hub is unreachable); configs may override single fields,
+e.g. ``settings.docker.parent_image``.
 """
 
 from __future__ import annotations
+
+import os
 
 import zenml
 from zenml.config import DockerSettings
 
 #: ZenML's official image of the installed ZenML version, so a pin bump moves it too.
 ZENML_PARENT_IMAGE = f"zenmldocker/zenml:{zenml.__version__}-py3.11"
+PARENT_IMAGE_VARIABLE = "REVIEW_CLASSIFIER_PARENT_IMAGE"
 
 DOCKER_SETTINGS = DockerSettings(
-    parent_image=ZENML_PARENT_IMAGE,
+    parent_image=os.environ.get(PARENT_IMAGE_VARIABLE) or ZENML_PARENT_IMAGE,
     # The project's own pins: the integrations' pins (kfp unpinned, gcsfs<=2024.12.0)
     # conflict with them, so ZenML must not add its stack requirements.
     requirements="requirements-remote.txt",
     install_stack_requirements=False,
     python_package_installer="uv",
+    # A local daemon's build reaches the package index over the host's network: the one
+    # `make containers` starts has no bridge. Builders in a cluster (Kaniko, Cloud Build) ignore it.
+    build_config={"build_options": {"network_mode": "host"}},
     # The code, the bundled data and the NLTK corpus travel in the image itself.
     allow_including_files_in_images=True,
     allow_download_from_code_repository=False,

@@ -14,7 +14,7 @@ import yaml
 from zenml.config import DockerSettings
 
 from pipelines import PIPELINES
-from pipelines.docker_settings import DOCKER_SETTINGS
+from pipelines.docker_settings import DOCKER_SETTINGS, ZENML_PARENT_IMAGE
 from pipelines.training import BUNDLED_DATA
 from serving.lock import pinned_requirements, read_lock
 from tests.imports import python_files, third_party_imports
@@ -44,7 +44,7 @@ def test_image_settings_use_the_projects_pins_only() -> None:
     assert DOCKER_SETTINGS.allow_including_files_in_images is True  # data/ and the NLTK corpus travel in the image
     pins = pinned(PROJECT_ROOT / DOCKER_SETTINGS.requirements)
     assert pins and all(spec.startswith("==") for spec in pins.values()), "every requirement is pinned"
-    assert pins["zenml"] == "==" + DOCKER_SETTINGS.parent_image.split(":")[1].split("-")[0]
+    assert pins["zenml"] == "==" + ZENML_PARENT_IMAGE.split(":")[1].split("-")[0]
 
 
 @pytest.mark.parametrize("pipeline", sorted(PIPELINES))

@@ -1,0 +1,87 @@
+"""A parent image for the step image made from Debian packages, for daemons that cannot pull from Docker Hub.
+
+ZenML's official parent image (``zenmldocker/zenml``) is the default; where Docker Hub is
+unreachable this one stands in: Debian bookworm's Python 3.11 in a virtual environment at
+``/opt/venv`` (first on PATH, so ZenML's ``pip install uv`` and ``uv pip install`` install
+there), with this machine's CA bundle, so pip and uv in ``docker build`` reach the same
+package index the host does. Built once with debootstrap and ``docker import``, then cached
+in the daemon: only rebuilt when the image is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+LOCAL_PARENT_IMAGE = "review-classifier/python:3.11-bookworm"
+DEBIAN_SUITE = "bookworm"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+PACKAGES = ["python3.11", "python3.11-venv", "python3-pip", "ca-certificates"]
+CA_BUNDLE_IN_IMAGE = "/etc/ssl/certs/ca-certificates.crt"
+IMAGE_ENVIRONMENT = {
+    "VIRTUAL_ENV": "/opt/venv",
+    "PATH": "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "SSL_CERT_FILE": CA_BUNDLE_IN_IMAGE,  # uv
+    "PIP_CERT": CA_BUNDLE_IN_IMAGE,  # pip uses its own bundle otherwise
+    "PYTHONUNBUFFERED": "1",
+    "LANG": "C.UTF-8",
+}
+
+
+def host_ca_bundle() -> Path:
+    """The CA bundle this machine's pip and uv trust (``SSL_CERT_FILE`` or OpenSSL's default)."""
+    paths = ssl.get_default_verify_paths()
+    for candidate in (paths.cafile, paths.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt"):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise RuntimeError("no CA bundle found on this machine (SSL_CERT_FILE, /etc/ssl/certs/ca-certificates.crt)")
+
+
+def image_exists(client: Any, name: str) -> bool:
+    import docker.errors
+
+    try:
+        client.images.get(name)
+        return True
+    except docker.errors.ImageNotFound:
+        return False
+
+
+def ensure_parent_image(client: Any, work_dir: Path, name: str = LOCAL_PARENT_IMAGE) -> bool:
+    """Make ``name`` in the daemon of ``client`` unless it exists; True if it was built now."""
+    if image_exists(client, name):
+        return False
+    debootstrap = shutil.which("debootstrap") or "/usr/sbin/debootstrap"
+    if not Path(debootstrap).exists():
+        raise RuntimeError("the local parent image needs debootstrap: apt-get install debootstrap")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work_dir, prefix="rootfs-") as scratch:
+        rootfs = Path(scratch) / "rootfs"
+        log = work_dir / "debootstrap.log"
+        with log.open("w") as out:
+            done = subprocess.run(
+                [debootstrap, "--variant=minbase", f"--include={','.join(PACKAGES)}", DEBIAN_SUITE, str(rootfs)]
+                + [DEBIAN_MIRROR],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        if done.returncode != 0:
+            raise RuntimeError(f"debootstrap failed ({done.returncode}); end of {log}:\n{log.read_text()[-3000:]}")
+        shutil.copyfile(host_ca_bundle(), rootfs / CA_BUNDLE_IN_IMAGE.lstrip("/"))
+        subprocess.run(["chroot", str(rootfs), "python3.11", "-m", "venv", "/opt/venv"], check=True)
+        for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
+            for path in (rootfs / leftover).glob("*"):
+                if path.is_file():
+                    path.unlink()
+        archive = Path(scratch) / "rootfs.tar"
+        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(archive), "."], check=True)
+        repository, tag = name.rsplit(":", 1)
+        changes = [f"ENV {key}={value}" for key, value in IMAGE_ENVIRONMENT.items()] + ['CMD ["python"]']
+        client.api.import_image(src=str(archive), repository=repository, tag=tag, changes=changes)
+    if not image_exists(client, name):
+        raise RuntimeError(f"docker import did not produce {name}")
+    return True
