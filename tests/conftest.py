@@ -6,7 +6,6 @@ user's global ZenML config or the project's own ``.zen`` repository.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -80,32 +79,24 @@ def sample_reviews(bundled_reviews: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-#: What `python -m stacks.containers up --local-parent-image` (`make containers`) writes: the world's variables.
-CONTAINER_WORLD_ENV = (
-    Path(
-        os.environ.get("REVIEW_CLASSIFIER_CONTAINERS_DIR") or Path.home() / ".local/state/review-classifier/containers"
-    )
-    / "env"
-)
-
-
 @pytest.fixture(scope="session")
-def container_world() -> dict:
-    """The Docker daemon, registry and parent image of the container world, its variables set for the session.
+def container_world(tmp_path_factory):
+    """The container world (stacks/containers.py): the Docker daemon, registry and parent image it runs
+    (reused), and an S3 store and ZenML server of the session's own, stopped at its end; the variables
+    of the `docker` stack set for the session. A missing runtime fails here with the cause, never a skip."""
+    from serving.process import free_port
+    from stacks import containers
 
-    Not running is a failure that says how to start it, never a skip.
-    """
-    if not CONTAINER_WORLD_ENV.is_file():
-        pytest.fail(f"the container world is not up ({CONTAINER_WORLD_ENV} missing): run `make containers`")
-    world = dict(line.split("=", 1) for line in CONTAINER_WORLD_ENV.read_text().split())
-    os.environ.update(world)
-    state = json.loads((CONTAINER_WORLD_ENV.parent / "state.json").read_text())
-    return {
-        **world,
-        # A ZenML client of the world's server, and the object store's keys (never in os.environ).
-        "ZENML_STORE_URL": state["zenml_url"],
-        "ZENML_STORE_USERNAME": "default",
-        "ZENML_STORE_PASSWORD": state["zenml_password"],
-        "S3_KEY_ID": state["s3_key_id"],
-        "S3_SECRET_KEY": state["s3_secret_key"],
-    }
+    state = tmp_path_factory.mktemp("containers")
+    try:
+        world = containers.up(
+            state_dir=state,
+            engine_dir=containers.STATE_DIR,
+            s3_port=free_port(),
+            zenml_port=free_port(),
+            local_parent_image=True,
+        )
+        os.environ.update(world.stack_environment())
+        yield world
+    finally:
+        containers.down(state)

@@ -7,6 +7,7 @@ task run with Docker (the spec's own image, command, arguments, environment and 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from stacks import containers
 from tests.remote.kfp_spec import JOB_NAME
 from tests.servers import client_workspace
 from tests.test_stacks import STEPS
@@ -31,17 +33,19 @@ def kfp_run(tmp_path_factory, sample_reviews, container_world):
     world = container_world
     env.update(
         {
-            **world,
+            **world.stack_environment(),
+            **world.client_environment(),
+            "WORLD": json.dumps({k: v for k, v in dataclasses.asdict(world).items() if k != "started"}),
             "ZENML_DISABLE_PIPELINE_LOGS_STORAGE": "true",
             "OUT_DIR": str(base),
             "SAMPLE_CSV": str(sample),
             "MODEL_NAME": MODEL,
-            "S3_SECRET": world["DOCKER_STACK_S3_SECRET"],
             "KFP_HOST": "http://127.0.0.1:9/never-contacted",  # the spec is run here, not uploaded
             "KUBE_CONTEXT": "none",
-            "KUBEFLOW_ARTIFACT_PATH": world["DOCKER_STACK_ARTIFACT_PATH"].rsplit("/", 1)[0] + "/kubeflow",
-            "S3_ENDPOINT_URL": world["DOCKER_STACK_S3_ENDPOINT_URL"],
-            "KUBEFLOW_REGISTRY_URI": world["DOCKER_STACK_REGISTRY_URI"],
+            "KUBEFLOW_ARTIFACT_PATH": f"s3://{containers.BUCKET}/kubeflow",
+            "S3_ENDPOINT_URL": world.s3_endpoint,
+            "S3_SECRET": containers.S3_SECRET,
+            "KUBEFLOW_REGISTRY_URI": world.registry,
         }
     )
     done = subprocess.run(

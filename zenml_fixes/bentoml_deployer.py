@@ -31,10 +31,11 @@ What it changes, and nothing else (config, endpoint, ``SERVICE_TYPE`` are the st
    entrypoint inside the Bento's image, so the image must hold ZenML and the client's config,
    and the ``bentoml serve`` it starts there ignores the configured host and port; it publishes
    the port and maps ``host.docker.internal``, both of which need Docker's bridge network; and
-   it containerizes in ``provision``, where a failed build is only logged. Here the image (built
+   it containerizes in ``provision``, where a failed build is only logged; and it counts the
+   service running once the container runs, before the server answers. Here the image (built
    and pushed before, ``serving/container.py``) runs its own entrypoint, ``serve --host --port``,
-   on the host network, and a start-up failure is detected and quoted as in 2, from the
-   container's log.
+   on the host network, it runs once its readiness check answers, and a start-up failure is
+   detected and quoted as in 2, from the container's log.
 
 Delete when ``tests/test_zenml_fixes.py`` reports all five stock behaviours fixed (each
 test names this file); then set ``flavor: bentoml`` in ``stacks/local.yaml`` and drop
@@ -51,6 +52,7 @@ from uuid import UUID
 
 import psutil
 from zenml.constants import DEFAULT_LOCAL_SERVICE_IP_ADDRESS
+from zenml.enums import ServiceState
 from zenml.integrations.bentoml.flavors.bentoml_model_deployer_flavor import BentoMLModelDeployerFlavor
 from zenml.integrations.bentoml.model_deployers.bentoml_model_deployer import BentoMLModelDeployer
 from zenml.integrations.bentoml.services.bentoml_container_deployment import (
@@ -139,6 +141,11 @@ class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
 
 class NewStyleBentoMLContainerDeploymentService(BentoMLContainerDeploymentService):
     """The stock container service with change 5: the image's own server, on the host network."""
+
+    @property
+    def is_running(self) -> bool:
+        self.update_status()
+        return self.status.state == ServiceState.ACTIVE and self.endpoint.is_active()
 
     def provision(self) -> None:
         self._setup_runtime_path()

@@ -8,8 +8,8 @@ the spec runs with Docker as Kubeflow would start its pod (tests/remote/kfp_spec
 one JSON object on its last line: the run's status and steps on the server, and the bucket's
 objects under the kubeflow stack's artifact path.
 
-Environment: the world's (ZENML_STORE_*, DOCKER_HOST, DOCKER_STACK_*, REVIEW_CLASSIFIER_PARENT_IMAGE,
-S3_KEY_ID, S3_SECRET_KEY), OUT_DIR, SAMPLE_CSV, MODEL_NAME, and the kubeflow stack's variables.
+Environment: the world's (WORLD as JSON, its client and stack variables), OUT_DIR, SAMPLE_CSV,
+MODEL_NAME, and the kubeflow stack's variables.
 """
 
 from __future__ import annotations
@@ -28,11 +28,10 @@ sys.path.insert(0, str(PROJECT_ROOT))
 import docker  # noqa: E402
 from zenml.client import Client  # noqa: E402
 from zenml.constants import ORCHESTRATOR_DOCKER_IMAGE_KEY  # noqa: E402
-from zenml.io import fileio  # noqa: E402
 
 from pipelines import PIPELINES  # noqa: E402
 from review_classifier.names import TRAINING_PIPELINE  # noqa: E402
-from stacks import register  # noqa: E402
+from stacks import containers, register  # noqa: E402
 from tests.pipeline_helpers import write_config  # noqa: E402
 from tests.remote import kfp_spec  # noqa: E402
 from tests.remote.stack_flow import capture_uploads, compile_spec  # noqa: E402
@@ -46,26 +45,17 @@ def step_image() -> str:
     return PIPELINES[TRAINING_PIPELINE].build().get_image(ORCHESTRATOR_DOCKER_IMAGE_KEY)
 
 
-def s3_secret() -> None:
-    """The object store's keys as the ZenML secret both stacks name, as `make containers` stores them."""
-    values = {"aws_access_key_id": os.environ["S3_KEY_ID"], "aws_secret_access_key": os.environ["S3_SECRET_KEY"]}
-    client = Client()
-    try:
-        client.get_secret(os.environ["S3_SECRET"], allow_partial_name_match=False)
-        client.update_secret(os.environ["S3_SECRET"], add_or_update_values=values)
-    except KeyError:
-        client.create_secret(os.environ["S3_SECRET"], values=values)
-
-
 def main() -> None:
     Client.initialize(root=Path(os.environ["ZENML_REPOSITORY_PATH"]))
-    s3_secret()
-    assert register.main(["docker", "kubeflow"]) == 0
+    print(containers.connect(containers.World(**json.loads(os.environ["WORLD"]))))  # secret, `docker` stack
+    assert register.main(["kubeflow"]) == 0
     image = step_image()
     # The sample goes where a cluster's data would be: the object store, read by `ingest` through it.
     data_uri = os.environ["KUBEFLOW_ARTIFACT_PATH"] + "/data/sample.csv"
     Client().activate_stack("kubeflow")
-    fileio.copy(os.environ["SAMPLE_CSV"], data_uri, overwrite=True)
+    store = Client().active_stack.artifact_store
+    with store.open(data_uri, "wb") as target:
+        target.write(Path(os.environ["SAMPLE_CSV"]).read_bytes())
     small = yaml.safe_load(write_config(OUT, data_uri).read_text())  # tiny sweep, as the other pipeline tests
     spec_path = OUT / "kubeflow.yaml"
     capture_uploads()
@@ -78,7 +68,6 @@ def main() -> None:
     artifacts = [
         version.uri for step in last.steps.values() for versions in step.outputs.values() for version in versions
     ]
-    store = Client().active_stack.artifact_store
     print(
         json.dumps(
             {
@@ -95,7 +84,7 @@ def main() -> None:
                 },
                 "artifact_store_path": store.path,
                 "artifacts": artifacts,
-                "artifacts_in_bucket": [uri for uri in artifacts if fileio.exists(uri)],
+                "artifacts_in_bucket": [uri for uri in artifacts if store.exists(uri)],
             }
         )
     )
