@@ -85,7 +85,8 @@ class World:
         }
 
 
-def _load(state_dir: Path) -> World:
+def load(state_dir: Path) -> World:
+    """The world recorded in ``state_dir`` (empty if nothing was started there)."""
     path = state_dir / "state.json"
     if not path.exists():
         return World()
@@ -263,7 +264,7 @@ def up(
     """
     engine_dir = engine_dir or state_dir
     with _locked(state_dir):
-        world = _load(state_dir)
+        world = load(state_dir)
         world.started = {name: p for name, p in world.started.items() if p.process() is not None}
         try:
             _docker_daemon(world, engine_dir)
@@ -273,8 +274,9 @@ def up(
             _object_store_and_server(world, state_dir, s3_port, zenml_port)
             _save(state_dir, world)
             if local_parent_image:
-                parent_image.ensure_parent_image(docker_client(world.docker_host), engine_dir / "parent-image")
-                world.parent_image = parent_image.LOCAL_PARENT_IMAGE
+                name = f"{REGISTRY}/{parent_image.LOCAL_PARENT_IMAGE}"
+                parent_image.ensure_parent_image(docker_client(world.docker_host), engine_dir / "parent-image", name)
+                world.parent_image = name
         finally:
             _save(state_dir, world)
         (state_dir / "env").write_text("".join(f"{k}={v}\n" for k, v in world.stack_environment().items()))
@@ -284,7 +286,7 @@ def up(
 def down(state_dir: Path = STATE_DIR) -> List[str]:
     """Stop what ``up`` started from ``state_dir``, servers first, the daemon last; the names stopped."""
     with _locked(state_dir):
-        world = _load(state_dir)
+        world = load(state_dir)
         stopped = []
         for name in ("zenml-server", "s3", "registry", "dockerd"):
             if name in world.started and services.stop(world.started.pop(name), timeout=60):
@@ -334,7 +336,7 @@ def disconnect(world: World) -> bool:
 
 
 def _status(state_dir: Path) -> str:
-    world = _load(state_dir)
+    world = load(state_dir)
     lines = [f"state: {state_dir}"]
     for name, process in world.started.items():
         lines.append(f"{name}: {'running' if process.process() else 'stopped'} (PID {process.pid}, log {process.log})")
@@ -363,13 +365,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(_status(STATE_DIR))
             print(f"Use it: export $(cat {STATE_DIR / 'env'})  # then: zenml stack set docker")
         elif args.command == "down":
-            disconnect(_load(STATE_DIR))
+            disconnect(load(STATE_DIR))
             stopped = down()
             print(f"stopped: {', '.join(stopped)}" if stopped else "nothing of ours was running")
         elif args.command == "status":
             print(_status(STATE_DIR))
         else:
-            print("\n".join(f"export {k}={v}" for k, v in _load(STATE_DIR).stack_environment().items()))
+            print("\n".join(f"export {k}={v}" for k, v in load(STATE_DIR).stack_environment().items()))
     except ServiceError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -5,7 +5,8 @@ unreachable this one stands in: Debian bookworm's Python 3.11 in a virtual envir
 ``/opt/venv`` (first on PATH, so ZenML's ``pip install uv`` and ``uv pip install`` install
 there), with this machine's CA bundle, so pip and uv in ``docker build`` reach the same
 package index the host does. Built once with debootstrap and ``docker import``, then cached
-in the daemon: only rebuilt when the image is missing.
+in the daemon (only rebuilt when the image is missing) and pushed to the stack's registry, where
+ZenML reads its digest to tell whether a build can be reused.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-LOCAL_PARENT_IMAGE = "review-classifier/python:3.11-bookworm"
+LOCAL_PARENT_IMAGE = "review-classifier/python:3.11-bookworm"  # in the registry: REGISTRY/LOCAL_PARENT_IMAGE
 DEBIAN_SUITE = "bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 PACKAGES = ["python3.11", "python3.11-venv", "python3-pip", "ca-certificates"]
@@ -51,10 +52,20 @@ def image_exists(client: Any, name: str) -> bool:
         return False
 
 
-def ensure_parent_image(client: Any, work_dir: Path, name: str = LOCAL_PARENT_IMAGE) -> bool:
-    """Make ``name`` in the daemon of ``client`` unless it exists; True if it was built now."""
-    if image_exists(client, name):
-        return False
+def ensure_parent_image(client: Any, work_dir: Path, name: str) -> bool:
+    """Make ``name`` (``registry/repository:tag``) in the daemon of ``client`` unless it exists, and push it;
+    True if it was built now."""
+    built = not image_exists(client, name)
+    if built:
+        _build(client, work_dir, name)
+    repository, tag = name.rsplit(":", 1)
+    for line in client.images.push(repository, tag, stream=True, decode=True):
+        if "error" in line:
+            raise RuntimeError(f"pushing {name} failed: {line['error']}")
+    return built
+
+
+def _build(client: Any, work_dir: Path, name: str) -> None:
     debootstrap = shutil.which("debootstrap") or "/usr/sbin/debootstrap"
     if not Path(debootstrap).exists():
         raise RuntimeError("the local parent image needs debootstrap: apt-get install debootstrap")
@@ -84,4 +95,3 @@ def ensure_parent_image(client: Any, work_dir: Path, name: str = LOCAL_PARENT_IM
         client.api.import_image(src=str(archive), repository=repository, tag=tag, changes=changes)
     if not image_exists(client, name):
         raise RuntimeError(f"docker import did not produce {name}")
-    return True
