@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -60,6 +61,9 @@ def build_bento(model_tag: str, labels: Dict[str, str], base_image: Optional[str
     then installs no Python); None is BentoML's own Debian Python 3.11 image.
     """
     docker = {"base_image": base_image} if base_image else {"python_version": "3.11", "distro": "debian"}
+    # BentoML reads the models a Bento carries from the imported service class, and Python keeps a
+    # module imported: a second build in this process would carry the first build's model.
+    sys.modules.pop(SERVICE.split(":")[0], None)
     with tempfile.TemporaryDirectory(prefix="bento-build-") as staging:
         context = Path(staging)
         for package in ("serving", "review_classifier"):

@@ -73,7 +73,8 @@ def run_arguments(task: Task, job_name: str) -> Dict[str, Any]:
     resources = container.get("resources", {})
     limits: Dict[str, Any] = {}
     if "resourceMemoryLimit" in resources:
-        limits["mem_limit"] = f"{float(resources['resourceMemoryLimit']):g}g"
+        # KFP writes e.g. "2G" (ZenML's "2GB" less the B) or "8Gi"; Docker reads "2g".
+        limits["mem_limit"] = resources["resourceMemoryLimit"].lower().removesuffix("i")
     if "resourceCpuLimit" in resources:
         # A cluster node has the cores a limit names; this machine may have fewer, and Docker
         # refuses a limit above the host's count, so the limit is capped there.
