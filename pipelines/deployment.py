@@ -1,13 +1,16 @@
-"""The deployment pipeline: production model -> Bento -> running local HTTP service."""
+"""The deployment pipeline: production model -> Bento (-> its container image) -> running HTTP service."""
 
 from __future__ import annotations
 
+from typing import Optional
+
 from zenml import Model, pipeline
+from zenml.client import Client
 from zenml.enums import ModelStages
 
 from pipelines.docker_settings import DOCKER_SETTINGS
 from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE, MODEL_NAME
-from steps.deploy import bento_builder, deploy
+from steps.deploy import bento_builder, bento_image, deploy
 
 
 @pipeline(
@@ -16,6 +19,12 @@ from steps.deploy import bento_builder, deploy
     tags=["deployment"],
     settings={"docker": DOCKER_SETTINGS},
 )
-def deployment_pipeline(port: int = 3000, timeout: int = 300) -> None:
-    """bento_builder -> deploy (smoke test on a free port first, then replace the service)."""
-    deploy(bento_builder(), port, timeout, id=DEPLOY_STEP)
+def deployment_pipeline(port: int = 3000, timeout: int = 300, base_image: Optional[str] = None) -> None:
+    """bento_builder [-> bento_image] -> deploy (smoke test on a free port first, then replace the service).
+
+    On a stack with a container registry the Bento serves as its container image, built from
+    ``base_image`` (None: BentoML's own Python image) and pushed there; else as a local process.
+    """
+    bento = bento_builder(base_image)
+    image = bento_image(bento) if Client().active_stack.container_registry is not None else None
+    deploy(bento, image, port, timeout, id=DEPLOY_STEP)

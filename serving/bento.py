@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import bentoml
 import keras
@@ -50,13 +51,19 @@ def save_model(
     return str(stored.tag)
 
 
-def build_bento(model_tag: str, labels: Dict[str, str]) -> str:
+def build_bento(model_tag: str, labels: Dict[str, str], base_image: Optional[str] = None) -> str:
     """Build a Bento serving exactly ``model_tag``; returns the Bento's tag.
 
     The build context is a staged copy of the code the service needs (the
     service, the project's package and its NLTK corpus) plus the pinned model
-    tag, so the Bento serves that model wherever it runs.
+    tag, so the Bento serves that model wherever it runs. ``base_image`` is the
+    parent of its container image: any image with Python 3.11 and pip (BentoML
+    then installs no Python); None is BentoML's own Debian Python 3.11 image.
     """
+    docker = {"base_image": base_image} if base_image else {"python_version": "3.11", "distro": "debian"}
+    # BentoML reads the models a Bento carries from the imported service class, and Python keeps a
+    # module imported: a second build in this process would carry the first build's model.
+    sys.modules.pop(SERVICE.split(":")[0], None)
     with tempfile.TemporaryDirectory(prefix="bento-build-") as staging:
         context = Path(staging)
         for package in ("serving", "review_classifier"):
@@ -79,7 +86,7 @@ def build_bento(model_tag: str, labels: Dict[str, str]) -> str:
             # The evaluation report (matplotlib) and batch inference's drift check (scipy), never served.
             exclude=["review_classifier/report.py", "review_classifier/drift*.py"],
             python={"packages": pinned_requirements(SERVING_PACKAGES), "lock_packages": False},
-            docker={"python_version": "3.11", "distro": "debian"},
+            docker=docker,
             build_ctx=str(context),
         )
     return str(bento.tag)

@@ -1,21 +1,28 @@
-"""Deployment: the production model -> a Bento -> a local HTTP service tracked by ZenML, behind the front door."""
+"""Deployment: the production model -> a Bento (-> its image) -> a service tracked by ZenML, behind the front door."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import Annotated, Any, Dict, cast
+from typing import Annotated, Any, Dict, Optional, Union
 
 from zenml import ArtifactConfig, Model, get_step_context, log_metadata, step
+from zenml.client import Client
 from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
+from zenml.integrations.bentoml.services.bentoml_container_deployment import (
+    BentoMLContainerDeploymentConfig,
+    BentoMLContainerDeploymentService,
+)
 from zenml.integrations.bentoml.services.bentoml_local_deployment import (
     BentoMLLocalDeploymentConfig,
     BentoMLLocalDeploymentService,
 )
+from zenml.services.service import BaseDeploymentService
 
 from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE, TEST_METRICS
 from serving import frontdoor, record
 from serving.bento import build_bento, save_model
+from serving.container import containerize
 from serving.process import free_port, get_json, post_json, serving_workers
 from steps.registry import decision_threshold, require_production
 
@@ -24,10 +31,13 @@ SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]
 
 
 @step(enable_cache=False)
-def bento_builder() -> Annotated[str, ArtifactConfig(name="bento", tags=["deployment"])]:
+def bento_builder(
+    base_image: Optional[str] = None,
+) -> Annotated[str, ArtifactConfig(name="bento", tags=["deployment"])]:
     """Package the pipeline's model version, which must be ``production``, as a Bento; its tag.
 
     The version's decision threshold goes into the BentoML model's metadata, which is all the service reads.
+    ``base_image`` is the parent of the Bento's container image (None: BentoML's own Python image).
     """
     model = get_step_context().model
     require_production(model)
@@ -48,7 +58,7 @@ def bento_builder() -> Annotated[str, ArtifactConfig(name="bento", tags=["deploy
         "test_accuracy": f"{metrics.get('accuracy', float('nan')):.4f}",
         "test_roc_auc": f"{metrics.get('roc_auc', float('nan')):.4f}",
     }
-    bento_tag = build_bento(model_tag, labels)
+    bento_tag = build_bento(model_tag, labels, base_image=base_image)
     logger.info(
         "Built Bento %s serving BentoML model %s (%s version %s)", bento_tag, model_tag, model.name, model.version
     )
@@ -66,10 +76,20 @@ def prove(url: str, model: Model) -> Dict[str, Any]:
 
 
 @step(enable_cache=False)
-def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDeploymentService:
+def bento_image(bento: str) -> Annotated[str, ArtifactConfig(name="bento_image", tags=["deployment"])]:
+    """The Bento as a container image (BentoML's containerization), pushed to the stack's registry; its reference."""
+    registry = Client().active_stack.container_registry
+    if registry is None:
+        raise RuntimeError("the active stack has no container registry to push the Bento's image to")
+    return containerize(bento, registry)
+
+
+@step(enable_cache=False)
+def deploy(bento: str, image: Optional[str] = None, port: int = 3000, timeout: int = 300) -> BaseDeploymentService:
     """Replace the service behind the front door on ``port`` by ``bento``, without a failed request.
 
-    As TensorFlow Serving does: load the new version, switch, then unload the old one. The new
+    ``image`` given, the Bento serves as that container image (host network), else as a local
+    process. As TensorFlow Serving does: load the new version, switch, then unload the old one. The new
     Bento starts as a ZenML-tracked service on a free port and must predict; the front door then
     sends every new request to it at one moment, and the old service is stopped once no request
     can reach it any more. Until the switch, any failure stops the new service and leaves the
@@ -83,27 +103,29 @@ def deploy(bento: str, port: int = 3000, timeout: int = 300) -> BentoMLLocalDepl
     old_backend = frontdoor.routed_backend(port)
     context = get_step_context()
     backend = free_port()
-    config = BentoMLLocalDeploymentConfig(
+    common = dict(
         model_name=context.model.name,
         model_uri=bento,
         bento_tag=bento,
-        bento_uri="local-bento-store",
         apis=["predict"],
         workers=serving_workers(bento),  # ZenML's default of 1 is not what the service runs
         host="127.0.0.1",
         port=backend,
-        working_dir=".",
         pipeline_name=context.pipeline.name,
         pipeline_step_name=context.step_run.name,
     )
-    service = cast(
-        BentoMLLocalDeploymentService,
-        deployer.deploy_model(
-            config=config,
-            service_type=BentoMLLocalDeploymentService.SERVICE_TYPE,
-            continuous_deployment_mode=False,  # ZenML would stop the old service before the new one is up
-            timeout=timeout,
-        ),
+    config: Union[BentoMLLocalDeploymentConfig, BentoMLContainerDeploymentConfig]
+    if image is None:
+        config = BentoMLLocalDeploymentConfig(**common, bento_uri="local-bento-store", working_dir=".")
+        service_type = BentoMLLocalDeploymentService.SERVICE_TYPE
+    else:
+        config = BentoMLContainerDeploymentConfig(**common, image=image)
+        service_type = BentoMLContainerDeploymentService.SERVICE_TYPE
+    service = deployer.deploy_model(
+        config=config,
+        service_type=service_type,
+        continuous_deployment_mode=False,  # ZenML would stop the old service before the new one is up
+        timeout=timeout,
     )
     try:
         info = prove(f"http://127.0.0.1:{backend}", context.model)

@@ -77,3 +77,26 @@ def sample_reviews(bundled_reviews: pd.DataFrame) -> pd.DataFrame:
         .sample(frac=2000 / len(bundled_reviews), random_state=0)
         .sort_index()
     )
+
+
+@pytest.fixture(scope="session")
+def container_world(tmp_path_factory):
+    """The container world (stacks/containers.py): the Docker daemon, registry and parent image it runs
+    (reused), and an S3 store and ZenML server of the session's own, stopped at its end; the variables
+    of the `docker` stack set for the session. A missing runtime fails here with the cause, never a skip."""
+    from serving.process import free_port
+    from stacks import containers
+
+    state = tmp_path_factory.mktemp("containers")
+    try:
+        world = containers.up(
+            state_dir=state,
+            engine_dir=containers.STATE_DIR,
+            s3_port=free_port(),
+            zenml_port=free_port(),
+            local_parent_image=True,
+        )
+        os.environ.update(world.stack_environment())
+        yield world
+    finally:
+        containers.down(state)

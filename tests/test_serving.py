@@ -1,5 +1,11 @@
 """Serving end to end: deployment pipeline -> real HTTP service -> predictions, bad input, parity,
-redeploy under load, rollback, a failed deploy, status and stop."""
+redeploy under load, rollback, a failed deploy, status and stop.
+
+Every test of a deployment runs twice: the Bento served as a local process (stack `local`) and
+as its container image, built by BentoML, pushed to the registry and run on the host network
+(stack `docker-serving`). Tests of what only a process has (its log file, its worker processes)
+or of the Bento itself run on the process only.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +26,11 @@ import pytest
 import yaml
 from zenml.client import Client
 from zenml.enums import ModelStages
+from zenml.integrations.bentoml.services.bentoml_container_deployment import BentoMLContainerDeploymentService
+from zenml.integrations.bentoml.services.bentoml_local_deployment import BentoMLLocalDeploymentService
 
 import run
+import steps.deploy
 from review_classifier.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
 from review_classifier.metrics import classification_metrics, labels_of
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY_STEP, DEPLOYMENT_PIPELINE
@@ -75,13 +84,35 @@ def trained(workdir: Path, sample_reviews: pd.DataFrame):
     return production_run, worse_run
 
 
-@pytest.fixture(scope="module")
-def service(trained, workdir: Path):
-    """The deployment pipeline's service, on a free port; stopped by the last test."""
+#: Where a deployment serves: stack `local` runs the Bento as a process, `docker-serving` as a container.
+STACK_OF = {"process": "local", "container": "docker-serving"}
+process_only = pytest.mark.parametrize("service", ["process"], indirect=True)
+
+
+def deploy_config(workdir: Path, **parameters) -> Path:
+    """configs/deploy.yaml for the test model; on a stack with a registry, the Bento's image is built from
+    the local parent image (Docker Hub, BentoML's default base, is unreachable here)."""
+    if Client().active_stack.container_registry is not None:
+        parameters["base_image"] = os.environ["REVIEW_CLASSIFIER_PARENT_IMAGE"]
+    return project_config("deploy.yaml", workdir, **parameters)
+
+
+@pytest.fixture(scope="module", params=list(STACK_OF))
+def service(request, trained, workdir: Path):
+    """The deployment pipeline's service, on a free port, as a process or a container; stopped after
+    the last test of its kind, whatever happened (stop.main() also stops the containers)."""
+    if request.param == "container":
+        request.getfixturevalue("container_world")
+    stack = STACK_OF[request.param]
+    assert register_stacks([stack]) == 0
+    Client().activate_stack(stack)
     port = free_port()
-    run.main(["--config", str(project_config("deploy.yaml", workdir, port=port))])
-    yield f"http://127.0.0.1:{port}"
-    stop.main()
+    try:
+        run.main(["--config", str(deploy_config(workdir, port=port))])
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop.main()
+        Client().activate_stack("local")
 
 
 def port_of(url: str) -> int:
@@ -89,7 +120,7 @@ def port_of(url: str) -> int:
 
 
 def deploy_again(workdir: Path, url: str) -> None:
-    run.main(["--config", str(project_config("deploy.yaml", workdir, port=port_of(url)))])
+    run.main(["--config", str(deploy_config(workdir, port=port_of(url)))])
 
 
 def assert_consistent(url: str, version: str, capsys) -> None:
@@ -126,13 +157,23 @@ def healthy(url: str) -> bool:
 
 
 def test_deployment_is_tracked_by_zenml(service: str) -> None:
-    deployer = Client().active_stack.model_deployer
-    (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
+    stack = Client().active_stack
+    (deployed,) = stack.model_deployer.find_model_server(
+        pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP
+    )
     assert deployed.is_running
     assert deployed.config.port == frontdoor.routed_backend(port_of(service)) != port_of(service)
     assert deployed.config.bento_tag.startswith(f"{BENTO_NAME}:")
+    if stack.container_registry is None:
+        assert isinstance(deployed, BentoMLLocalDeploymentService)
+    else:  # the image pushed to the stack's registry, running on the host network
+        assert isinstance(deployed, BentoMLContainerDeploymentService)
+        assert deployed.config.image.startswith(f"{stack.container_registry.config.uri}/{BENTO_NAME}@sha256:")
+        container = deployed.container
+        assert container.status == "running" and container.attrs["HostConfig"]["NetworkMode"] == "host"
 
 
+@process_only
 def test_deployment_logs_are_quiet(service: str) -> None:
     deployer = Client().active_stack.model_deployer
     (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
@@ -140,6 +181,7 @@ def test_deployment_logs_are_quiet(service: str) -> None:
     assert_quiet("\n".join([Path(deployed.status.log_file).read_text(), *map(step_logs, steps)]))
 
 
+@process_only
 def test_the_recorded_worker_count_is_the_real_one(service: str) -> None:
     deployer = Client().active_stack.model_deployer
     (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
@@ -236,6 +278,7 @@ def test_batch_inference_reports_rows_without_text(trained, workdir: Path) -> No
     assert written["probability"].isna().tolist() == [False, True, True]
 
 
+@process_only
 def test_bento_is_self_contained(service: str) -> None:
     deployer = Client().active_stack.model_deployer
     (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
@@ -289,7 +332,7 @@ def test_redeploy_under_load_switches_once_without_a_failed_request(service: str
 
 def test_rollback_serves_the_previous_production_version_again(service: str, trained, workdir: Path, capsys):
     production_run, worse_run = trained
-    config = project_config("deploy.yaml", workdir, port=port_of(service))
+    config = deploy_config(workdir, port=port_of(service))
     with traffic(service) as responses:
         assert rollback.main(["--config", str(config), "--reason", "worse in production"]) == 0
     assert [r.error for r in responses if r.version is None] == []
@@ -318,7 +361,9 @@ def broken_model(served_tag: str) -> str:
 def test_a_version_failing_at_start_up_leaves_the_old_one_serving(service: str, workdir: Path, monkeypatch, capsys):
     """The error quotes the service's own log (so it comes when the failure does, not after the timeout)."""
     before = record.read()
-    monkeypatch.setenv("REVIEW_CLASSIFIER_MODEL", broken_model(before["bento_model"]))
+    stored = steps.deploy.save_model
+    # The new Bento (and so its image) pins a model that cannot load.
+    monkeypatch.setattr(steps.deploy, "save_model", lambda *args, **kwargs: broken_model(stored(*args, **kwargs)))
     cause = "its log shows .*ValidationError: 2 validation errors for Vocabulary"
     with traffic(service) as responses, pytest.raises(RuntimeError, match=cause):
         deploy_again(workdir, service)
@@ -338,17 +383,17 @@ def alive(process: psutil.Process) -> bool:
 
 def test_stop_after_a_failed_deploy_stops_everything(service: str) -> None:
     deployer = Client().active_stack.model_deployer
-    daemons = [
-        psutil.Process(s.status.pid)
-        for s in deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
-    ]
+    deployed = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
+    daemons = [psutil.Process(s.status.pid) for s in deployed if isinstance(s, BentoMLLocalDeploymentService)]
+    containers = [s for s in deployed if isinstance(s, BentoMLContainerDeploymentService)]
     nginx = frontdoor.master()
-    assert daemons and nginx is not None
+    assert (daemons or containers) and nginx is not None
     assert stop.main() == 0
     with pytest.raises(OSError):
         healthy(service)
     assert deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP) == []
     assert not any(alive(p) for p in [nginx, *daemons])
+    assert [s.container for s in containers] == [None] * len(containers)
     assert frontdoor.master() is None and record.read() is None
 
 

@@ -18,6 +18,7 @@ import yaml
 
 from stacks.register import load_definition
 from stacks.register import main as register_main
+from tests.remote.kfp_spec import tasks
 from tests.servers import PASSWORD, client_workspace, zenml_server
 
 pytest.importorskip("kfp", reason="remote extra not installed (make install-remote)")
@@ -134,35 +135,17 @@ def test_registration_is_idempotent(stack_flow) -> None:
     ]
 
 
-def _tasks(spec: dict) -> dict:
-    """step name -> (upstream step names, container) from a KFP IR pipeline spec.
-
-    KFP renames tasks (``quality_gate`` -> ``quality-gate``); the container's
-    ``--step_name`` argument is the ZenML step it runs.
-    """
-    containers, step_of = {}, {}
-    for task_name, task in spec["root"]["dag"]["tasks"].items():
-        executor = spec["components"][task["componentRef"]["name"]]["executorLabel"]
-        container = spec["deploymentSpec"]["executors"][executor]["container"]
-        step_of[task_name] = container["args"][container["args"].index("--step_name") + 1]
-        containers[task_name] = container
-    return {
-        step_of[name]: (sorted(step_of[d] for d in task.get("dependentTasks", [])), containers[name])
-        for name, task in spec["root"]["dag"]["tasks"].items()
-    }
-
-
 @pytest.mark.parametrize("stack", ["kubeflow", "vertex"])
 def test_pipeline_compiles_to_a_valid_spec(stack_flow, stack: str) -> None:
     result = stack_flow[stack]
     assert result["active_stack"] == stack
     spec_file = Path(result["spec"])
     spec = yaml.safe_load(spec_file.read_text()) if stack == "kubeflow" else json.loads(spec_file.read_text())
-    tasks = _tasks(spec)
+    found = tasks(spec)
     config = yaml.safe_load((PROJECT_ROOT / "configs" / f"{stack}.yaml").read_text())
 
-    assert sorted(tasks) == sorted(STEPS)  # one task per step
-    for step, (dependencies, container) in tasks.items():
+    assert sorted(found) == sorted(STEPS)  # one task per step
+    for step, (_, dependencies, container) in found.items():
         assert dependencies == result["upstream"][step], step  # the pipeline's edges
         assert container["image"] == TEST_IMAGE
         step_settings = config["steps"].get(step, {}).get("settings", {})
@@ -177,7 +160,7 @@ def test_pipeline_compiles_to_a_valid_spec(stack_flow, stack: str) -> None:
             assert {k: actual_retry[k] for k in expected_retry} == expected_retry, step
         else:
             assert actual_retry is None, step
-    assert tasks["train"][0] == ["split", "tokenize"]
+    assert found["train"].upstream == ["split", "tokenize"]
 
 
 def test_kubeflow_stack_uses_the_resource_aware_flavor(stack_flow) -> None:

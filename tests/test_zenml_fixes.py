@@ -23,6 +23,10 @@ from zenml.config import ResourceSettings
 from zenml.enums import StackComponentType
 from zenml.integrations.bentoml.flavors.bentoml_model_deployer_flavor import BentoMLModelDeployerConfig
 from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
+from zenml.integrations.bentoml.services.bentoml_container_deployment import (
+    BentoMLContainerDeploymentConfig,
+    BentoMLContainerDeploymentService,
+)
 from zenml.integrations.bentoml.services.bentoml_local_deployment import (
     BentoMLLocalDeploymentConfig,
     BentoMLLocalDeploymentService,
@@ -257,3 +261,24 @@ def test_only_the_stack_definitions_refer_to_the_fixes() -> None:
     code = python_files(PROJECT_ROOT, ["review_classifier", "steps", "pipelines", "serving", "run.py"])
     importers = [f for f in code if any(m.split(".")[0] == "zenml_fixes" for m in imports(f))]
     assert [str(f.relative_to(PROJECT_ROOT)) for f in importers] == []
+
+
+def test_stock_container_service_still_runs_zenml_in_the_image_and_ignores_the_port(
+    echo, tmp_path: Path, monkeypatch
+) -> None:
+    """Change 5: stock starts ZenML's service entrypoint inside the Bento's image (which then needs
+    ZenML), and the ``bentoml serve`` it runs there has neither the configured host nor port."""
+    config = BentoMLContainerDeploymentConfig(
+        **echo.model_dump(include={"model_name", "model_uri", "bento_tag", "host", "port", "root_runtime_path"}),
+        image="echo:latest",
+        working_dir=str(tmp_path),
+    )
+    stock = BentoMLContainerDeploymentService(uuid=uuid4(), config=config)
+    stock._setup_runtime_path()
+    command, _ = stock._get_container_cmd()
+    started = []
+    monkeypatch.setattr("bentoml._internal.service.loader.load", lambda **kwargs: None)
+    monkeypatch.setattr("subprocess.run", lambda argv, **kwargs: started.append(argv))
+    stock.run()
+    if "zenml.services.container.entrypoint" not in command or started != [["bentoml", "serve"]]:
+        pytest.fail(f"upstream fixed: delete {DEPLOYER_FIX} (change 5, the container service): {command} {started}")

@@ -27,7 +27,17 @@ What it changes, and nothing else (config, endpoint, ``SERVICE_TYPE`` are the st
    *any* service of the type "with the exact same configuration" and returns it instead of
    starting the new one. Here only services whose stored config has every given value match.
 
-Delete when ``tests/test_zenml_fixes.py`` reports all four stock behaviours fixed (each
+5. The container deployment (``BentoMLContainerDeploymentConfig``): stock runs ZenML's service
+   entrypoint inside the Bento's image, so the image must hold ZenML and the client's config,
+   and the ``bentoml serve`` it starts there ignores the configured host and port; it publishes
+   the port and maps ``host.docker.internal``, both of which need Docker's bridge network; and
+   it containerizes in ``provision``, where a failed build is only logged; and it counts the
+   service running once the container runs, before the server answers. Here the image (built
+   and pushed before, ``serving/container.py``) runs its own entrypoint, ``serve --host --port``,
+   on the host network, it runs once its readiness check answers, and a start-up failure is
+   detected and quoted as in 2, from the container's log.
+
+Delete when ``tests/test_zenml_fixes.py`` reports all five stock behaviours fixed (each
 test names this file); then set ``flavor: bentoml`` in ``stacks/local.yaml`` and drop
 ``bentoml_newstyle`` from ``stacks/register.py``.
 """
@@ -37,13 +47,18 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Dict, List, Optional, Type, Union
 from uuid import UUID
 
 import psutil
 from zenml.constants import DEFAULT_LOCAL_SERVICE_IP_ADDRESS
+from zenml.enums import ServiceState
 from zenml.integrations.bentoml.flavors.bentoml_model_deployer_flavor import BentoMLModelDeployerFlavor
 from zenml.integrations.bentoml.model_deployers.bentoml_model_deployer import BentoMLModelDeployer
+from zenml.integrations.bentoml.services.bentoml_container_deployment import (
+    BentoMLContainerDeploymentConfig,
+    BentoMLContainerDeploymentService,
+)
 from zenml.integrations.bentoml.services.bentoml_local_deployment import (
     BentoMLLocalDeploymentConfig,
     BentoMLLocalDeploymentService,
@@ -112,6 +127,57 @@ class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
         for process in alive:
             process.kill()
 
+    def exited(self, seen_pid: Optional[int]) -> Optional[str]:
+        """Why the service is gone for good, if it is: its daemon, once seen, has no PID any more."""
+        return f"the service daemon (PID {seen_pid}) exited" if seen_pid and self.status.pid is None else None
+
+    def log_text(self) -> str:
+        log = self.status.log_file
+        return Path(log).read_text(errors="replace") if log and Path(log).is_file() else ""
+
+    def log_location(self) -> str:
+        return str(self.status.log_file)
+
+
+class NewStyleBentoMLContainerDeploymentService(BentoMLContainerDeploymentService):
+    """The stock container service with change 5: the image's own server, on the host network."""
+
+    @property
+    def is_running(self) -> bool:
+        self.update_status()
+        return self.status.state == ServiceState.ACTIVE and self.endpoint.is_active()
+
+    def provision(self) -> None:
+        self._setup_runtime_path()
+        self.endpoint.prepare_for_start()
+        stale = self.container
+        if stale is not None:
+            stale.remove(force=True)
+        self.docker_client.containers.run(
+            name=self.container_id,
+            image=self.config.image,
+            # BentoML's entrypoint: `serve ARGS` is `bentoml serve ARGS $BENTO_PATH`.
+            command=["serve", "--host", self.endpoint.status.hostname, "--port", str(self.endpoint.status.port)],
+            detach=True,
+            network_mode="host",
+            labels={"zenml-service-uuid": str(self.uuid)},
+        )
+
+    def exited(self, seen_pid: Optional[int]) -> Optional[str]:
+        container = self.container
+        if container is None:
+            return f"its container {self.container_id} is gone"
+        if container.status in ("exited", "dead"):
+            return f"its container {self.container_id} exited with code {container.attrs['State']['ExitCode']}"
+        return None
+
+    def log_text(self) -> str:
+        container = self.container
+        return container.logs().decode(errors="replace") if container is not None else ""
+
+    def log_location(self) -> str:
+        return f"`docker logs {self.container_id}`"
+
 
 class NewStyleBentoMLModelDeployer(BentoMLModelDeployer):
     """The stock deployer with changes 2 and 4, creating the service above."""
@@ -122,33 +188,37 @@ class NewStyleBentoMLModelDeployer(BentoMLModelDeployer):
         return [s for s in found if all(s.config.model_dump().get(k) == v for k, v in wanted.items())]
 
     def _create_new_service(self, id: UUID, timeout: int, config: ServiceConfig) -> BaseService:
-        if not isinstance(config, BentoMLLocalDeploymentConfig):
-            return super()._create_new_service(id=id, timeout=timeout, config=config)
+        service: Union[NewStyleBentoMLLocalDeploymentService, NewStyleBentoMLContainerDeploymentService]
         config.root_runtime_path = self.local_path
-        service = NewStyleBentoMLLocalDeploymentService(uuid=id, config=config)
+        if isinstance(config, BentoMLLocalDeploymentConfig):
+            service = NewStyleBentoMLLocalDeploymentService(uuid=id, config=config)
+        elif isinstance(config, BentoMLContainerDeploymentConfig):
+            service = NewStyleBentoMLContainerDeploymentService(uuid=id, config=config)
+        else:
+            return super()._create_new_service(id=id, timeout=timeout, config=config)
         service.start(timeout=0)
         failure = _start_failure(service, timeout)
         if failure is not None:
+            tail, where = service.log_text()[-LOG_TAIL:], service.log_location()
             service.stop(timeout=30, force=True)
-            log = service.status.log_file
-            tail = Path(log).read_text(errors="replace")[-LOG_TAIL:] if log and Path(log).is_file() else ""
-            raise RuntimeError(f"BentoML service {config.bento_tag} did not start; see {log}: {failure}\n{tail}")
+            raise RuntimeError(f"BentoML service {config.bento_tag} did not start; see {where}: {failure}\n{tail}")
         return service
 
 
-def _start_failure(service: BaseService, timeout: float) -> Optional[str]:
+def _start_failure(
+    service: Union[NewStyleBentoMLLocalDeploymentService, NewStyleBentoMLContainerDeploymentService], timeout: float
+) -> Optional[str]:
     """None once ``service`` answers its readiness check; else why it never will, as soon as that is known."""
     deadline = time.monotonic() + timeout
     seen_pid = None
     while time.monotonic() < deadline:
         if service.is_running:
             return None
-        pid = service.status.pid
-        if seen_pid is not None and pid is None:
-            return f"the service daemon (PID {seen_pid}) exited"
-        seen_pid = pid or seen_pid
-        log = service.status.log_file
-        text = Path(log).read_text(errors="replace") if log and Path(log).is_file() else ""
+        gone = service.exited(seen_pid)
+        if gone is not None:
+            return gone
+        seen_pid = getattr(service.status, "pid", None) or seen_pid  # a container has no PID of its own
+        text = service.log_text()
         if "Traceback (most recent call last)" in text:
             errors = ERROR_LINE.findall(text)
             return f"its log shows {errors[-1] if errors else 'an error'}"

@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -53,17 +54,33 @@ def registration_output() -> str:
     return buffer.getvalue()
 
 
-def compile_on(stack: str, spec_suffix: str) -> dict:
+def compile_spec(stack: str, image: str, spec: Path, **changes: Any) -> None:
+    """Have ``stack``'s orchestrator compile the training pipeline for ``image``, built already; the spec to ``spec``.
+
+    The config is the project's for ``stack`` with ``changes`` applied over its top-level keys.
+    """
     Client().activate_stack(stack)
-    # The project's config, except that the image counts as built already (no Docker here).
     config = yaml.safe_load((PROJECT_ROOT / "configs" / f"{stack}.yaml").read_text())
-    config.setdefault("settings", {})["docker"] = {"parent_image": os.environ["TEST_IMAGE"], "skip_build": True}
-    config_path = OUT / f"{stack}-prebuilt-image.yaml"
+    config.setdefault("settings", {})["docker"] = {"parent_image": image, "skip_build": True}
+    for key, value in changes.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    config_path = spec.with_suffix(".config.yaml")
     config_path.write_text(yaml.safe_dump(config))
     SUBMITTED.clear()
     run.main(["--config", str(config_path)])
-    spec = OUT / f"{stack}{spec_suffix}"
     shutil.copy(SUBMITTED["spec"], spec)
+
+
+def capture_uploads() -> None:
+    """From now on the remote orchestrators write their spec and stop there."""
+    ResourceAwareKubeflowOrchestrator._upload_and_run_pipeline = capture_instead_of_upload
+    VertexOrchestrator._upload_and_run_pipeline = capture_instead_of_upload
+
+
+def compile_on(stack: str, spec_suffix: str) -> dict:
+    spec = OUT / f"{stack}{spec_suffix}"
+    # The project's config, except that the image counts as built already (no Docker here).
+    compile_spec(stack, os.environ["TEST_IMAGE"], spec)
     run_ = Client().get_pipeline(TRAINING_PIPELINE).last_run
     snapshot = run_.snapshot
     steps = snapshot.step_configurations
@@ -88,8 +105,7 @@ def main() -> None:
     result["first_registration"] = registration_output()
     result["second_registration"] = registration_output()
 
-    ResourceAwareKubeflowOrchestrator._upload_and_run_pipeline = capture_instead_of_upload
-    VertexOrchestrator._upload_and_run_pipeline = capture_instead_of_upload
+    capture_uploads()
     result["kubeflow"] = compile_on("kubeflow", ".yaml")
     result["vertex"] = compile_on("vertex", ".json")
 
