@@ -84,6 +84,7 @@ def container_world(tmp_path_factory):
     """The container world (stacks/containers.py): the Docker daemon, registry and parent image it runs
     (reused), and an S3 store and ZenML server of the session's own, stopped at its end; the variables
     of the `docker` stack set for the session. A missing runtime fails here with the cause, never a skip."""
+    from pipelines.docker_settings import PARENT_IMAGE_VARIABLE
     from serving.process import free_port
     from stacks import containers
 
@@ -94,7 +95,8 @@ def container_world(tmp_path_factory):
             engine_dir=containers.STATE_DIR,
             s3_port=free_port(),
             zenml_port=free_port(),
-            local_parent_image=True,
+            # Where Docker Hub answers, ZenML's parent image may be named instead of building one.
+            local_parent_image=not os.environ.get(PARENT_IMAGE_VARIABLE),
         )
         os.environ.update(world.stack_environment())
         yield world

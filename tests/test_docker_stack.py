@@ -9,7 +9,6 @@ the runtime fails here with the command that installs it; nothing is skipped.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -18,8 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.docker_settings import PARENT_IMAGE_VARIABLE
-from serving.process import free_port
 from stacks import containers
 from tests.servers import client_workspace
 
@@ -42,20 +39,9 @@ def s3(world: containers.World):
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    state = tmp_path_factory.mktemp("containers")
-    # Where Docker Hub answers, ZenML's parent image may be named instead of building one.
-    local_parent = not os.environ.get(PARENT_IMAGE_VARIABLE)
-    try:
-        yield containers.up(
-            state,
-            engine_dir=containers.STATE_DIR,
-            s3_port=free_port(),
-            zenml_port=free_port(),
-            local_parent_image=local_parent,
-        )
-    finally:
-        containers.down(state)
+def world(container_world):
+    """The session's container world (tests/conftest.py), shared with the container serving tests."""
+    return container_world
 
 
 @pytest.fixture(scope="module")
