@@ -13,6 +13,8 @@ import os
 
 import zenml
 from zenml.config import DockerSettings
+from zenml.constants import ENV_ZENML_CUSTOM_SOURCE_ROOT
+from zenml.utils.pipeline_docker_image_builder import DOCKER_IMAGE_WORKDIR
 
 #: ZenML's official image of the installed ZenML version, so a pin bump moves it too.
 ZENML_PARENT_IMAGE = f"zenmldocker/zenml:{zenml.__version__}-py3.11"
@@ -36,4 +38,9 @@ DOCKER_SETTINGS = DockerSettings(
     # a data directory others can write to, so the bundled corpus is made private again. This is
     # the one command ZenML runs after that chmod.
     local_project_install_command="chmod -R go-w review_classifier/nltk_data",
+    # The project root is the source root in the container too, whether or not the build context
+    # had a `.zen` repository (a fresh clone has none until `zenml init`); without it ZenML takes its
+    # entrypoint's folder and cannot find the files the step caches depend on. Set after the
+    # requirements, so it does not invalidate their layers.
+    runtime_environment={ENV_ZENML_CUSTOM_SOURCE_ROOT: DOCKER_IMAGE_WORKDIR},
 )
