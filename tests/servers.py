@@ -1,8 +1,11 @@
-"""Real servers on loopback for the tests: a ZenML server process, with its own store."""
+"""Real servers on loopback for the tests (a ZenML server with its own store), and flow scripts in own processes."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator, Tuple
@@ -13,6 +16,7 @@ from serving.process import free_port
 from stacks.services import stop
 from stacks.zenml_server import start_server
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "review-classifier-tests"
 
 
@@ -39,3 +43,18 @@ def zenml_server(directory: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(started)
+
+
+def run_flow(script: str, env: Dict[str, str], timeout: float) -> Dict:
+    """Run a flow script of tests/remote/ in its own process (its own ZenML client) and return the JSON
+    its last line prints; a failure shows the end of its output."""
+    done = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "tests" / "remote" / script)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-5000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -9,8 +9,6 @@ the runtime fails here with the command that installs it; nothing is skipped.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from stacks import containers
-from tests.servers import client_workspace
+from tests.servers import client_workspace, run_flow
 from tests.test_stacks import STEPS as TRAINING_STEPS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -61,17 +59,7 @@ def flow(world, tmp_path_factory, sample_reviews):
         }
     )
     started = time.time()
-    done = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "tests" / "remote" / "docker_flow.py")],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=2400,
-    )
-    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-5000:]
-    (base / "flow.log").write_text(done.stdout + done.stderr)
-    return json.loads(done.stdout.strip().splitlines()[-1]), started
+    return run_flow("docker_flow.py", env, timeout=2400), started
 
 
 def test_registration_is_idempotent_on_a_server(flow) -> None:

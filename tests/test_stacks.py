@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ import yaml
 from stacks.register import load_definition
 from stacks.register import main as register_main
 from tests.remote.kfp_spec import tasks
-from tests.servers import PASSWORD, client_workspace, zenml_server
+from tests.servers import PASSWORD, client_workspace, run_flow, zenml_server
 
 pytest.importorskip("kfp", reason="remote extra not installed (make install-remote)")
 
@@ -110,16 +108,7 @@ def stack_flow(tmp_path_factory, sample_reviews):
                 "TEST_IMAGE": TEST_IMAGE,
             }
         )
-        done = subprocess.run(
-            [sys.executable, str(PROJECT_ROOT / "tests" / "remote" / "stack_flow.py")],
-            env=env,
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        return run_flow("stack_flow.py", env, timeout=900)
 
 
 def test_client_talks_to_a_remote_server(stack_flow) -> None:
