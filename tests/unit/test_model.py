@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from review_classifier.model import HashedBigrams, ModelSettings, build_model, inference_function
+from review_classifier.model import BagLinear, HashedBigrams, ModelSettings, build_model, inference_function
 from review_classifier.training import sweep
 
 
@@ -29,6 +29,22 @@ def test_hashed_bigrams_ignore_padding() -> None:
     out = np.asarray(HashedBigrams(100)(ids))
     assert out.shape == (1, 3)
     assert out[0, 0] == (5 * 7919 + 7) % 100 + 1 and out[0, 1:].tolist() == [0, 0]
+
+
+def test_bag_linear_is_a_dense_layer_over_the_multi_hot_bags() -> None:
+    """Repeated ids count once, padding counts as an id, each input has its own id range."""
+    rng = np.random.default_rng(0)
+    unigrams = rng.integers(0, 9, size=(32, 12)).astype("int32")
+    unigrams[:, -3:] = 0
+    bigrams = rng.integers(0, 5, size=(32, 11)).astype("int32")
+    layer = BagLinear([9, 5])
+    layer.build(None)
+    layer.bias.assign([0.25])
+    out = np.asarray(layer([unigrams, bigrams]))
+    multi_hot = np.concatenate([np.eye(9)[unigrams].max(axis=1), np.eye(5)[bigrams].max(axis=1)], axis=1)
+    expected = multi_hot @ np.asarray(layer.kernel) + 0.25
+    assert out.shape == (32, 1)
+    np.testing.assert_allclose(out, expected, atol=1e-6)
 
 
 def test_inference_cuts_padding_without_changing_any_probability() -> None:
