@@ -180,10 +180,11 @@ def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
             print_run("ceiling", pairs[-1][0])
             print_run("project", pairs[-1][1])
         served_requests = sum(project["requests"] for _, project in pairs)
-        long_run = []
+        long_run, rss_series = [], [(served_requests, max(rss_mib(BENTO_NAME)))]
         while served_requests < long_run_requests:
             long_run.append(load_from_another_process(url, 8, 1))
             served_requests += long_run[-1]["requests"]
+            rss_series.append((served_requests, max(rss_mib(BENTO_NAME))))
         rss_after = rss_mib(BENTO_NAME)
         ceiling_rss = rss_mib(CEILING_NAME)
 
@@ -209,6 +210,7 @@ def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
         f"worker RSS (MiB): {rss_warm} after warm-up, {rss_after} after {served_requests:,} requests "
         f"({growth:+.1f} % at most); the ceiling's workers: {ceiling_rss}"
     )
+    print("largest worker RSS (MiB) along the long run: " + ", ".join(f"{mib} at {n:,}" for n, mib in rss_series))
     baseline = naive_baseline(classifier)
     print(
         f"naive baseline (model.predict per text, no server): {baseline['naive_model_predict_per_text_per_s']} texts/s"
@@ -221,6 +223,7 @@ def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
         "worker_rss_mib_after": rss_after,
         "requests_served": served_requests,
         "worker_rss_growth_pct": round(growth, 1),
+        "largest_worker_rss_mib_by_requests": rss_series,
         "ceiling_worker_rss_mib": ceiling_rss,
         **baseline,
         "speedup_vs_naive_c8": round(

@@ -13,9 +13,20 @@ from review_classifier.metrics import check_threshold
 from review_classifier.model import DEFAULT_CANDIDATES, ModelSettings
 from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.splits import SplitSettings
-from review_classifier.text import NormalizationSettings
+from review_classifier.text import DEFAULT_NORMALIZATIONS, NormalizationSettings
 from review_classifier.vocabulary import VocabularySettings
-from steps import baseline, evaluate, ingest, preprocess, promote, quality_gate, split, tokenize, train
+from steps import (
+    baseline,
+    choose_normalization,
+    evaluate,
+    ingest,
+    preprocess,
+    promote,
+    quality_gate,
+    split,
+    tokenize,
+    train,
+)
 
 #: The dataset that ships with the project (data/README.md is its card).
 BUNDLED_DATA = "data/womens_clothing_ecommerce_reviews.csv.gz"
@@ -32,7 +43,7 @@ DEFAULT_QUALITY_MINIMUMS = {"accuracy": 0.9, "roc_auc": 0.95}
 def training_pipeline(
     data_uri: str = BUNDLED_DATA,
     dataset: DatasetSchema = DatasetSchema(),
-    normalization: NormalizationSettings = NormalizationSettings(),
+    normalizations: Optional[List[NormalizationSettings]] = None,
     split_settings: SplitSettings = SplitSettings(),
     vocabulary_settings: VocabularySettings = VocabularySettings(),
     candidates: Optional[List[ModelSettings]] = None,
@@ -42,7 +53,8 @@ def training_pipeline(
     decision_threshold: float = 0.5,
     beat_baseline: bool = True,
 ) -> None:
-    """ingest -> preprocess -> split -> tokenize -> train (and baseline) -> evaluate -> quality gate -> promote.
+    """ingest -> preprocess (each normalization) -> choose one -> split -> tokenize -> train (and baseline)
+    -> evaluate -> quality gate -> promote.
 
     With ``beat_baseline`` the quality gate also requires the model to beat the TF-IDF + logistic
     regression baseline, fitted on the same splits, on ``promotion_metric``.
@@ -51,7 +63,10 @@ def training_pipeline(
     """
     check_threshold(decision_threshold)
     reviews = ingest(data_uri, dataset)
-    corpus = preprocess(reviews, normalization)
+    variants = list(normalizations or DEFAULT_NORMALIZATIONS)
+    corpus, normalization = choose_normalization(
+        [preprocess(reviews, variant) for variant in variants], variants, split_settings
+    )
     train_set, validation_set, test_set = split(corpus, split_settings)
     vocabulary = tokenize(train_set, validation_set, vocabulary_settings, normalization)
     model, training_summary = train(train_set, validation_set, vocabulary, list(candidates or DEFAULT_CANDIDATES), seed)

@@ -35,7 +35,19 @@ STACK_ENV = {
     "GCS_ARTIFACT_PATH": "gs://example-bucket/zenml",
     "ARTIFACT_REGISTRY_REPOSITORY": "zenml",
 }
-STEPS = ["ingest", "preprocess", "split", "baseline", "tokenize", "train", "evaluate", "quality_gate", "promote"]
+STEPS = [
+    "ingest",
+    "preprocess",
+    "preprocess_2",
+    "choose_normalization",
+    "split",
+    "baseline",
+    "tokenize",
+    "train",
+    "evaluate",
+    "quality_gate",
+    "promote",
+]
 
 
 def test_missing_variables_are_named() -> None:

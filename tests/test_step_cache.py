@@ -42,7 +42,15 @@ def _cached_steps() -> Dict[str, BaseStep]:
 
 def test_every_cached_step_covers_the_project_code_it_imports() -> None:
     cached = _cached_steps()
-    assert set(cached) >= {"preprocess", "split", "tokenize", "train", "baseline", "quality_gate"}
+    assert set(cached) >= {
+        "preprocess",
+        "choose_normalization",
+        "split",
+        "tokenize",
+        "train",
+        "baseline",
+        "quality_gate",
+    }
     for name, step in cached.items():
         missing = project_sources(step.__module__) - set(step.configuration.cache_policy.file_dependencies or [])
         assert not missing, f"step {name}: its cache key does not cover {sorted(missing)}"
@@ -114,7 +122,15 @@ def runs(tmp_path_factory, sample_reviews: pd.DataFrame) -> List[Dict[str, str]]
 def test_an_unchanged_run_in_a_new_process_reuses_every_cached_step(runs) -> None:
     first, unchanged, _ = runs
     assert all(status == "completed" for status in first.values())
-    reused = ("preprocess", "split", "tokenize", "train", "baseline")
+    reused = (
+        "preprocess",
+        "preprocess_2",
+        "choose_normalization",
+        "split",
+        "tokenize",
+        "train",
+        "baseline",
+    )
     assert {name: unchanged[name] for name in reused} == dict.fromkeys(reused, "cached")
 
 

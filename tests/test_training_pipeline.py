@@ -14,6 +14,7 @@ from zenml.enums import ExecutionStatus
 
 from review_classifier.dataset import DataValidationError
 from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
+from review_classifier.text import DEFAULT_NORMALIZATIONS, NormalizationSettings
 from review_classifier.vocabulary import Vocabulary
 from steps.evaluate import QualityGateError
 from tests.pipeline_helpers import USELESS_CANDIDATE, assert_quiet, production, run_training, write_config
@@ -44,6 +45,8 @@ def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
     assert list(first_run.steps) == [
         "ingest",
         "preprocess",
+        "preprocess_2",
+        "choose_normalization",
         "split",
         "baseline",
         "tokenize",
@@ -64,6 +67,12 @@ def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
     lift = version.run_metadata["lift_over_baseline"]
     for name in ("accuracy", "roc_auc", "pr_auc"):
         assert lift[name] == pytest.approx(metrics[name] - baseline[name])
+    choice = first_run.steps["choose_normalization"].run_metadata
+    assert [v["settings"] for v in choice["variants"]] == [n.model_dump() for n in DEFAULT_NORMALIZATIONS]
+    scores = [v["baseline_validation_roc_auc"] for v in choice["variants"]]
+    assert scores[choice["chosen"] - 1] == max(scores) > 0.75
+    chosen = DEFAULT_NORMALIZATIONS[choice["chosen"] - 1]
+    assert version.get_artifact("vocabulary").load().normalization == chosen
     ingest_meta = first_run.steps["ingest"].outputs["reviews"][0].run_metadata
     assert ingest_meta["rows_read"] == 2000
     assert ingest_meta["rows_dropped_empty_text"] == 2000 - ingest_meta["rows_kept"] > 0
@@ -95,7 +104,15 @@ def test_second_run_reuses_the_cached_corpus(first_run, tmp_path: Path, sample_c
     assert second.steps["ingest"].status == ExecutionStatus.COMPLETED  # always re-reads the file
     reviews = [run.steps["ingest"].outputs["reviews"][0].content_hash for run in (first_run, second)]
     assert reviews[0] == reviews[1], "the shared sample was changed by another test"
-    for name in ("preprocess", "split", "tokenize", "train", "baseline"):
+    for name in (
+        "preprocess",
+        "preprocess_2",
+        "choose_normalization",
+        "split",
+        "tokenize",
+        "train",
+        "baseline",
+    ):
         assert second.steps[name].status == ExecutionStatus.CACHED, name
     # A cached training still leaves its metrics on the new model version.
     assert second.model_version.id != first_run.model_version.id
@@ -110,8 +127,13 @@ def test_changed_data_or_settings_recompute_the_corpus(first_run, tmp_path: Path
     changed = run_training(write_config(tmp_path, str(changed_csv)))
     assert changed.steps["preprocess"].status == ExecutionStatus.COMPLETED
 
-    settings = run_training(write_config(tmp_path, str(changed_csv), normalization={"stem": False}))
-    assert settings.steps["preprocess"].status == ExecutionStatus.COMPLETED
+    # Each normalization's corpus is cached on its own: one the last run made is reused...
+    known = run_training(write_config(tmp_path, str(changed_csv), normalizations=[{"stem": False}]))
+    assert known.steps["preprocess"].status == ExecutionStatus.CACHED
+    assert known.steps["tokenize"].inputs["normalization"][0].load() == NormalizationSettings(stem=False)
+    # ...and new settings recompute it.
+    new = run_training(write_config(tmp_path, str(changed_csv), normalizations=[{"stem": False, "keep_words": []}]))
+    assert new.steps["preprocess"].status == ExecutionStatus.COMPLETED
 
 
 def test_no_cache_flag_recomputes_everything(first_run, tmp_path: Path, sample_csv: Path) -> None:

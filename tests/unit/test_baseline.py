@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from review_classifier.baseline import BaselineSettings, tfidf_baseline
+from review_classifier.baseline import BaselineSettings, tfidf_baseline, validation_roc_auc
 from review_classifier.dataset import LABEL, TEXT, DatasetSchema, load_labelled
 from review_classifier.splits import stratified_split
 from review_classifier.text import TextNormalizer
@@ -49,3 +49,14 @@ def test_test_labels_do_not_influence_the_choice(splits, result) -> None:
 def test_empty_grid_is_refused() -> None:
     with pytest.raises(ValueError, match="c_grid"):
         BaselineSettings(c_grid=())
+
+
+def test_validation_roc_auc_ranks_tokens_by_how_well_they_separate_the_classes(splits, result) -> None:
+    """The figure the pipeline chooses a normalization by: the baseline's own, and lower for worse tokens."""
+    train, validation, _ = splits
+    assert validation_roc_auc(train, validation) == pytest.approx(result["validation_roc_auc"])
+    first_words = [(" ".join(t.split()[:2]) for t in part[0]) for part in (train, validation)]
+    assert (
+        validation_roc_auc((list(first_words[0]), train[1]), (list(first_words[1]), validation[1]))
+        < (result["validation_roc_auc"])
+    )

@@ -50,6 +50,11 @@ def test_sentiment_stopwords_are_configurable() -> None:
     assert plain.normalize("too small but cute") == "small cute"
 
 
+def test_stopword_removal_can_be_switched_off() -> None:
+    every_word = TextNormalizer(NormalizationSettings(remove_stopwords=False))
+    assert every_word.normalize("It is what it is, and I didn't") == "it is what it is and i did not"
+
+
 def test_stemming_can_be_switched_off() -> None:
     assert TextNormalizer(NormalizationSettings(stem=False)).normalize("Loved dresses") == "loved dresses"
 
