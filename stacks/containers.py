@@ -27,6 +27,7 @@ import json
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -131,8 +132,6 @@ def install(packages: Optional[List[str]] = None) -> None:
             "(with a Docker daemon of your own, docker.io is not needed)"
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    import subprocess
-
     if subprocess.run(command, env=env).returncode != 0:
         subprocess.run(["apt-get", "update"], env=env, check=True)
         subprocess.run(command, env=env, check=True)
@@ -283,14 +282,38 @@ def up(
         return world
 
 
+def _exec_root(started: Started) -> Optional[Path]:
+    """The ``--exec-root`` of the dockerd ``up`` started, while it runs."""
+    process = started.process()
+    arguments = process.cmdline() if process else []
+    return next((Path(a.split("=", 1)[1]) for a in arguments if a.startswith("--exec-root=")), None)
+
+
+def _unmount_under(root: Path) -> None:
+    """Unmount what a stopped dockerd left mounted below its exec root.
+
+    Without a bridge it keeps its network namespace bind-mounted at ``netns/default`` after it
+    exits, and the state folder could then not be deleted ("Device or resource busy").
+    """
+    mounted = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+    for target in sorted((m for m in mounted if Path(m).is_relative_to(root)), reverse=True):
+        subprocess.run(["umount", target], check=False, capture_output=True)
+
+
 def down(state_dir: Path = STATE_DIR) -> List[str]:
     """Stop what ``up`` started from ``state_dir``, servers first, the daemon last; the names stopped."""
     with _locked(state_dir):
         world = load(state_dir)
         stopped = []
         for name in ("zenml-server", "s3", "registry", "dockerd"):
-            if name in world.started and services.stop(world.started.pop(name), timeout=60):
+            if name not in world.started:
+                continue
+            started = world.started.pop(name)
+            mounts_under = _exec_root(started) if name == "dockerd" else None
+            if services.stop(started, timeout=60):
                 stopped.append(name)
+            if mounts_under:
+                _unmount_under(mounts_under)
         _save(state_dir, world)
         return stopped
 

@@ -101,4 +101,7 @@ def container_world(tmp_path_factory):
         os.environ.update(world.stack_environment())
         yield world
     finally:
-        containers.down(state)
+        if "dockerd" in containers.down(state):
+            mounted = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+            left = [m for m in mounted if Path(m).is_relative_to(containers.STATE_DIR)]
+            assert not left, f"the stopped dockerd left {left} mounted"
