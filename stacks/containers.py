@@ -289,14 +289,19 @@ def _exec_root(started: Started) -> Optional[Path]:
     return next((Path(a.split("=", 1)[1]) for a in arguments if a.startswith("--exec-root=")), None)
 
 
+def mounts_under(root: Path) -> List[str]:
+    """The mount points at or below ``root``."""
+    mounted = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+    return [m for m in mounted if Path(m).is_relative_to(root)]
+
+
 def _unmount_under(root: Path) -> None:
     """Unmount what a stopped dockerd left mounted below its exec root.
 
     Without a bridge it keeps its network namespace bind-mounted at ``netns/default`` after it
     exits, and the state folder could then not be deleted ("Device or resource busy").
     """
-    mounted = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
-    for target in sorted((m for m in mounted if Path(m).is_relative_to(root)), reverse=True):
+    for target in sorted(mounts_under(root), reverse=True):
         subprocess.run(["umount", target], check=False, capture_output=True)
 
 

@@ -102,6 +102,5 @@ def container_world(tmp_path_factory):
         yield world
     finally:
         if "dockerd" in containers.down(state):
-            mounted = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
-            left = [m for m in mounted if Path(m).is_relative_to(containers.STATE_DIR)]
+            left = containers.mounts_under(containers.STATE_DIR)
             assert not left, f"the stopped dockerd left {left} mounted"

@@ -31,6 +31,23 @@ TINY_CANDIDATE = {
 }
 USELESS_CANDIDATE = {**TINY_CANDIDATE, "learning_rate": 1e-9, "epochs": 1}
 
+#: The training pipeline's steps with the default two normalizations, in the order a local run runs them.
+TRAINING_STEPS = [
+    "ingest",
+    "preprocess",
+    "preprocess_2",
+    "choose_normalization",
+    "split",
+    "baseline",
+    "tokenize",
+    "train",
+    "evaluate",
+    "quality_gate",
+    "promote",
+]
+#: What an unchanged re-run takes from the step cache, whatever the quality minimums.
+CACHED_ON_RERUN = ("preprocess", "preprocess_2", "choose_normalization", "split", "tokenize", "train", "baseline")
+
 #: What used to clutter every run's output and log files.
 NOISE = {
     "colour codes": re.compile(r"\x1b\["),

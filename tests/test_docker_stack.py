@@ -16,23 +16,15 @@ from pathlib import Path
 import pytest
 
 from stacks import containers
+from tests.pipeline_helpers import CACHED_ON_RERUN, TRAINING_STEPS
 from tests.servers import client_workspace, run_flow
-from tests.test_stacks import STEPS
 
 #: The flow trains with one normalization (tests/remote/docker_flow.py), so with one preprocess step.
-TRAINING_STEPS = [step for step in STEPS if step != "preprocess_2"]
+FLOW_STEPS = [step for step in TRAINING_STEPS if step != "preprocess_2"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: What an unchanged second run takes from the cache (ingest re-reads its file; promote always decides).
-CACHED_ON_SECOND_RUN = {
-    "preprocess",
-    "choose_normalization",
-    "split",
-    "baseline",
-    "tokenize",
-    "train",
-    "quality_gate",
-}
+CACHED_ON_SECOND_RUN = {*CACHED_ON_RERUN, "quality_gate"} - {"preprocess_2"}
 
 
 def s3(world: containers.World):
@@ -84,7 +76,7 @@ def test_training_runs_every_step_in_a_container_pulled_from_the_registry(world,
     result, started = flow
     first = result["first"]
     assert first["status"] == "completed" and first["stack"] == "docker"
-    assert first["steps"] == dict.fromkeys(TRAINING_STEPS, "completed")
+    assert first["steps"] == dict.fromkeys(FLOW_STEPS, "completed")
     assert first["images"] and all(image.startswith(f"{world.registry}/") for image in first["images"])
     with urllib.request.urlopen(f"http://{world.registry}/v2/_catalog", timeout=30) as response:
         catalog = json.loads(response.read())["repositories"]
@@ -103,7 +95,7 @@ def test_training_runs_every_step_in_a_container_pulled_from_the_registry(world,
 
 def test_step_logs_are_on_the_server(flow) -> None:
     first = flow[0]["first"]
-    assert all(first["logs"][step] > 0 for step in TRAINING_STEPS), first["logs"]
+    assert all(first["logs"][step] > 0 for step in FLOW_STEPS), first["logs"]
 
 
 def test_artifacts_are_in_the_bucket(world, flow) -> None:

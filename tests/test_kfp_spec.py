@@ -13,9 +13,9 @@ import json
 import pytest
 
 from stacks import containers
+from tests.pipeline_helpers import TRAINING_STEPS
 from tests.remote.kfp_spec import JOB_NAME
 from tests.servers import client_workspace, run_flow
-from tests.test_stacks import STEPS
 
 pytest.importorskip("kfp", reason="remote extra not installed (make install-remote)")
 
@@ -49,14 +49,14 @@ def kfp_run(tmp_path_factory, sample_reviews, container_world):
 
 
 def test_every_task_ran_in_dependency_order(kfp_run) -> None:
-    assert sorted(kfp_run["tasks"]) == sorted(STEPS)
+    assert sorted(kfp_run["tasks"]) == sorted(TRAINING_STEPS)
     assert kfp_run["tasks"].index("train") > kfp_run["tasks"].index("tokenize") > kfp_run["tasks"].index("split")
 
 
 def test_the_run_completed_on_the_server(kfp_run) -> None:
     run = kfp_run["run"]
     assert (run["status"], run["stack"]) == ("completed", "kubeflow")
-    assert run["steps"] == {step: "completed" for step in STEPS}
+    assert run["steps"] == {step: "completed" for step in TRAINING_STEPS}
     assert run["model_version"] is not None
     # The one job name the runner gave every task is the run's id: all tasks joined one run.
     assert run["orchestrator_run_id"] == kfp_run["job_name"] != JOB_NAME

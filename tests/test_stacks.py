@@ -16,6 +16,7 @@ import yaml
 
 from stacks.register import load_definition
 from stacks.register import main as register_main
+from tests.pipeline_helpers import TRAINING_STEPS
 from tests.remote.kfp_spec import tasks
 from tests.servers import PASSWORD, client_workspace, run_flow, zenml_server
 
@@ -35,19 +36,6 @@ STACK_ENV = {
     "GCS_ARTIFACT_PATH": "gs://example-bucket/zenml",
     "ARTIFACT_REGISTRY_REPOSITORY": "zenml",
 }
-STEPS = [
-    "ingest",
-    "preprocess",
-    "preprocess_2",
-    "choose_normalization",
-    "split",
-    "baseline",
-    "tokenize",
-    "train",
-    "evaluate",
-    "quality_gate",
-    "promote",
-]
 
 
 def test_missing_variables_are_named() -> None:
@@ -145,7 +133,7 @@ def test_pipeline_compiles_to_a_valid_spec(stack_flow, stack: str) -> None:
     found = tasks(spec)
     config = yaml.safe_load((PROJECT_ROOT / "configs" / f"{stack}.yaml").read_text())
 
-    assert sorted(found) == sorted(STEPS)  # one task per step
+    assert sorted(found) == sorted(TRAINING_STEPS)  # one task per step
     for step, (_, dependencies, container) in found.items():
         assert dependencies == result["upstream"][step], step  # the pipeline's edges
         assert container["image"] == TEST_IMAGE

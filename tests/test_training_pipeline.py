@@ -17,7 +17,15 @@ from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.text import DEFAULT_NORMALIZATIONS, NormalizationSettings
 from review_classifier.vocabulary import Vocabulary
 from steps.evaluate import QualityGateError
-from tests.pipeline_helpers import USELESS_CANDIDATE, assert_quiet, production, run_training, write_config
+from tests.pipeline_helpers import (
+    CACHED_ON_RERUN,
+    TRAINING_STEPS,
+    USELESS_CANDIDATE,
+    assert_quiet,
+    production,
+    run_training,
+    write_config,
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,19 +50,7 @@ def first_run(workdir: Path, sample_csv: Path):
 
 def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
     assert first_run.status == ExecutionStatus.COMPLETED
-    assert list(first_run.steps) == [
-        "ingest",
-        "preprocess",
-        "preprocess_2",
-        "choose_normalization",
-        "split",
-        "baseline",
-        "tokenize",
-        "train",
-        "evaluate",
-        "quality_gate",
-        "promote",
-    ]
+    assert list(first_run.steps) == TRAINING_STEPS
     version = Client().get_model_version(MODEL_NAME, first_run.model_version.id)
     metrics = version.run_metadata["test_metrics"]
     assert metrics["roc_auc"] > 0.75 and metrics["accuracy"] > metrics["majority_baseline_accuracy"]
@@ -104,15 +100,7 @@ def test_second_run_reuses_the_cached_corpus(first_run, tmp_path: Path, sample_c
     assert second.steps["ingest"].status == ExecutionStatus.COMPLETED  # always re-reads the file
     reviews = [run.steps["ingest"].outputs["reviews"][0].content_hash for run in (first_run, second)]
     assert reviews[0] == reviews[1], "the shared sample was changed by another test"
-    for name in (
-        "preprocess",
-        "preprocess_2",
-        "choose_normalization",
-        "split",
-        "tokenize",
-        "train",
-        "baseline",
-    ):
+    for name in CACHED_ON_RERUN:
         assert second.steps[name].status == ExecutionStatus.CACHED, name
     # A cached training still leaves its metrics on the new model version.
     assert second.model_version.id != first_run.model_version.id
