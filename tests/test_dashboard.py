@@ -15,9 +15,8 @@ import zenml
 
 from serving.process import free_port
 from stacks.dashboard import SURVEY_DONE_KEY
-from tests.pipeline_helpers import assert_quiet, write_config
+from tests.pipeline_helpers import TRAINING_STEPS, assert_quiet, write_config
 from tests.servers import client_workspace
-from tests.test_stacks import STEPS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ZENML_CLI = str(Path(sys.executable).parent / "zenml")
@@ -123,7 +122,7 @@ def test_api_lists_the_run_and_its_steps(dashboard: Dashboard) -> None:
     run_id = runs[0]["id"]
     _, _, steps_body = get(dashboard.url + f"/api/v1/steps?pipeline_run_id={run_id}&size=20")
     names = sorted(s["name"] for s in json.loads(steps_body)["items"])
-    assert names == sorted(STEPS)
+    assert names == sorted(TRAINING_STEPS)
 
 
 def test_the_dashboard_still_sends_users_to_the_survey_by_the_rule_we_satisfy() -> None:
