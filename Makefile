@@ -102,9 +102,11 @@ stop-containers: $(REMOTE)
 container-tools: $(STAMP)
 	$(PY) -m stacks.containers install
 
-## Style (ruff), then the whole test suite, offline, in a throw-away ZenML store (stack tests included).
+## Style (ruff), then the whole test suite, offline, in a throw-away ZenML store per worker (stack tests
+## included), on TEST_WORKERS processes (tests/conftest.py groups them: the container tests on one).
+TEST_WORKERS ?= 2
 test: lint $(REMOTE) nginx container-tools
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## The pure package's tests only (tests/unit, marker `unit`): no ZenML, no remote extra.
 test-unit: $(STAMP)

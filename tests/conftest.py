@@ -39,17 +39,25 @@ BUNDLED_DATA = PROJECT_ROOT / "data" / "womens_clothing_ecommerce_reviews.csv.gz
 
 
 UNIT_TESTS = Path(__file__).parent / "unit"
+#: The modules that use the container world (one Docker daemon, one registry on 127.0.0.1:5000): one
+#: group, so under `pytest -n` a single worker brings the world up and runs them all.
+CONTAINER_MODULES = {"test_docker_stack.py", "test_kfp_spec.py", "test_serving.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the pure package's tests `unit`; only other tests get a ZenML repository.
 
     So `make test-unit` (`pytest tests/unit`) never imports ZenML, and runs without the
-    remote extra.
+    remote extra. Each module is an xdist group of its own (its module fixtures, a trained
+    model or a server, are made once), except the container modules, which share one and,
+    the longest, run first.
     """
+    items.sort(key=lambda item: item.path.name not in CONTAINER_MODULES)
     for item in items:
         if UNIT_TESTS in item.path.parents:
             item.add_marker(pytest.mark.unit)
+        group = "containers" if item.path.name in CONTAINER_MODULES else str(item.path.relative_to(PROJECT_ROOT))
+        item.add_marker(pytest.mark.xdist_group(group))
     if any(UNIT_TESTS not in item.path.parents for item in items):
         from zenml.client import Client
 

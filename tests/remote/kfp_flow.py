@@ -62,7 +62,7 @@ def main() -> None:
     compile_spec("kubeflow", image, spec_path, parameters=small["parameters"], model={"name": os.environ["MODEL_NAME"]})
     spec = yaml.safe_load(spec_path.read_text())
     job_name = f"training-{uuid.uuid4().hex[:8]}"
-    logs = kfp_spec.run(spec, job_name, docker.from_env(version="auto", timeout=kfp_spec.TASK_TIMEOUT))
+    runs = kfp_spec.run(spec, job_name, docker.from_env(version="auto", timeout=kfp_spec.TASK_TIMEOUT))
 
     last = Client().get_pipeline(TRAINING_PIPELINE).last_run
     artifacts = [
@@ -74,12 +74,18 @@ def main() -> None:
                 "image": image,
                 "spec": str(spec_path),
                 "job_name": job_name,
-                "tasks": list(logs),
+                "tasks": list(runs),
+                "task_times": {step: [task.started, task.finished] for step, task in runs.items()},
+                "upstream": {step: task.upstream for step, task in kfp_spec.tasks(spec).items()},
                 "run": {
                     "status": last.status.value,
                     "stack": last.stack.name,
                     "orchestrator_run_id": last.orchestrator_run_id,
                     "steps": {name: step.status.value for name, step in last.steps.items()},
+                    "step_times": {
+                        name: [step.start_time.timestamp(), step.end_time.timestamp()]
+                        for name, step in last.steps.items()
+                    },
                     "model_version": last.model_version.number if last.model_version else None,
                 },
                 "artifact_store_path": store.path,

@@ -1,7 +1,8 @@
 """Run a compiled Kubeflow Pipelines spec with Docker, each task as Kubeflow would start its pod.
 
 ``tasks`` reads the KFP IR YAML that ZenML's Kubeflow orchestrator writes; ``run`` starts
-every task in dependency order with the task's own image (pulled from its registry), command,
+every task once all it depends on has completed, independent tasks at once as Kubeflow
+schedules them, with the task's own image (pulled from its registry), command,
 arguments, environment and CPU/memory limits, on the host network, and fails naming the task
 and quoting its log. The KFP launcher's one runtime placeholder in ZenML's specs,
 ``{{$.pipeline_job_name}}``, gets one job name for the whole run (the ZenML step
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import os
 import re
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from graphlib import TopologicalSorter
 from typing import Any, Dict, List, NamedTuple, Optional
 
@@ -33,6 +36,12 @@ class Task(NamedTuple):
     container: Dict[str, Any]
 
 
+class TaskRun(NamedTuple):
+    log: str
+    started: float  # time.monotonic() when its container was started
+    finished: float  # ... and when it had exited
+
+
 class TaskFailed(RuntimeError):
     """A task's container exited non-zero or did not finish; the message has its log."""
 
@@ -49,12 +58,6 @@ def tasks(spec: Dict[str, Any]) -> Dict[str, Task]:
         step_of[name]: Task(step_of[name], sorted(step_of[d] for d in task.get("dependentTasks", [])), containers[name])
         for name, task in spec["root"]["dag"]["tasks"].items()
     }
-
-
-def in_order(found: Dict[str, Task]) -> List[Task]:
-    """The tasks so that each comes after everything it depends on."""
-    order = TopologicalSorter({name: task.upstream for name, task in found.items()}).static_order()
-    return [found[name] for name in order]
 
 
 def substitute(value: str, job_name: str) -> str:
@@ -90,32 +93,49 @@ def run_arguments(task: Task, job_name: str) -> Dict[str, Any]:
     }
 
 
-def run_task(client: docker.DockerClient, task: Task, job_name: str, timeout: float = TASK_TIMEOUT) -> str:
-    """Start one task's container, wait for it, remove it (also on failure or timeout); its log."""
+def run_task(client: docker.DockerClient, task: Task, job_name: str, timeout: float = TASK_TIMEOUT) -> TaskRun:
+    """Start one task's container, wait for it, remove it (also on failure or timeout); its log and times."""
+    started = time.monotonic()
     container = client.containers.run(
         name=f"kfp-{job_name}-{task.step}".replace("_", "-"), detach=True, **run_arguments(task, job_name)
     )
     try:
         try:
             exit_code = container.wait(timeout=timeout)["StatusCode"]
+            finished = time.monotonic()
         except Exception as error:  # requests' ReadTimeout, or the daemon went away
             raise TaskFailed(f"task {task.step} did not finish within {timeout:.0f} s ({error})") from error
         log = container.logs().decode(errors="replace")
         if exit_code != 0:
             raise TaskFailed(f"task {task.step} exited with code {exit_code}:\n{log[-LOG_TAIL:]}")
-        return log
+        return TaskRun(log, started, finished)
     finally:
         container.remove(force=True)
 
 
-def run(spec: Dict[str, Any], job_name: str, client: Optional[docker.DockerClient] = None) -> Dict[str, str]:
-    """Every task of ``spec``, in dependency order, stopping at the first failure; step -> log.
+def run(spec: Dict[str, Any], job_name: str, client: Optional[docker.DockerClient] = None) -> Dict[str, TaskRun]:
+    """Every task of ``spec``, each started as soon as its upstream tasks completed; step -> its run, in
+    the order they completed.
 
     Each distinct image is pulled first, as a node without it would: the spec's image must
-    be in its registry, not merely on this host.
+    be in its registry, not merely on this host. After a failure no further task starts; the
+    failure is raised once the tasks already running have ended.
     """
     client = client or docker.from_env()
-    ordered = in_order(tasks(spec))
-    for image in sorted({task.container["image"] for task in ordered}):
+    found = tasks(spec)
+    for image in sorted({task.container["image"] for task in found.values()}):
         client.images.pull(image)
-    return {task.step: run_task(client, task, job_name) for task in ordered}
+    graph = TopologicalSorter({name: task.upstream for name, task in found.items()})
+    graph.prepare()
+    runs: Dict[str, TaskRun] = {}
+    with ThreadPoolExecutor(max_workers=len(found)) as pool:
+        running: Dict[Future, str] = {}
+        while graph.is_active():
+            for step in graph.get_ready():
+                running[pool.submit(run_task, client, found[step], job_name)] = step
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                step = running.pop(future)
+                runs[step] = future.result()
+                graph.done(step)
+    return runs
