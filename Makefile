@@ -106,7 +106,7 @@ container-tools: $(STAMP)
 ## included), on TEST_WORKERS processes (tests/conftest.py groups them: the container tests on one).
 TEST_WORKERS ?= 2
 test: lint $(REMOTE) nginx container-tools
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 ## The pure package's tests only (tests/unit, marker `unit`): no ZenML, no remote extra.
 test-unit: $(STAMP)

@@ -39,8 +39,7 @@ BUNDLED_DATA = PROJECT_ROOT / "data" / "womens_clothing_ecommerce_reviews.csv.gz
 
 
 UNIT_TESTS = Path(__file__).parent / "unit"
-#: The modules that use the container world (one Docker daemon, one registry on 127.0.0.1:5000): one
-#: group, so under `pytest -n` a single worker brings the world up and runs them all.
+#: The modules that use the container world (one Docker daemon, one registry on 127.0.0.1:5000).
 CONTAINER_MODULES = {"test_docker_stack.py", "test_kfp_spec.py", "test_serving.py"}
 
 
@@ -48,22 +47,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Mark the pure package's tests `unit`; only other tests get a ZenML repository.
 
     So `make test-unit` (`pytest tests/unit`) never imports ZenML, and runs without the
-    remote extra. Each module is an xdist group of its own (its module fixtures, a trained
-    model or a server, are made once), except the container modules, which share one and,
-    the longest, run first.
+    remote extra. The container modules, the longest, come first.
     """
     items.sort(key=lambda item: item.path.name not in CONTAINER_MODULES)
     for item in items:
         if UNIT_TESTS in item.path.parents:
             item.add_marker(pytest.mark.unit)
-        group = "containers" if item.path.name in CONTAINER_MODULES else str(item.path.relative_to(PROJECT_ROOT))
-        item.add_marker(pytest.mark.xdist_group(group))
     if any(UNIT_TESTS not in item.path.parents for item in items):
         from zenml.client import Client
 
         repository = Path(os.environ["ZENML_REPOSITORY_PATH"])
         repository.mkdir(parents=True, exist_ok=True)
         Client.initialize(root=repository)
+
+
+def worker_group(nodeid: str) -> str:
+    """What one pytest-xdist worker runs as a whole: a test module (its module fixtures, a trained
+    model or a server, are made once), or all container modules together, so only one worker
+    brings the container world up and no other worker's containers or images show in its checks."""
+    module = nodeid.split("::", 1)[0]
+    return "containers" if Path(module).name in CONTAINER_MODULES else module
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`pytest -n N` (`make test`) hands out whole groups of ``worker_group``."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return ModuleGroupScheduling(config, log)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
