@@ -282,11 +282,11 @@ def up(
         return world
 
 
-def _exec_root(started: Started) -> Optional[Path]:
-    """The ``--exec-root`` of the dockerd ``up`` started, while it runs."""
+def _dockerd_roots(started: Started) -> List[Path]:
+    """The ``--exec-root`` and ``--data-root`` of the dockerd ``up`` started, while it runs."""
     process = started.process()
     arguments = process.cmdline() if process else []
-    return next((Path(a.split("=", 1)[1]) for a in arguments if a.startswith("--exec-root=")), None)
+    return [Path(a.split("=", 1)[1]) for a in arguments if a.startswith(("--exec-root=", "--data-root="))]
 
 
 def mounts_under(root: Path) -> List[str]:
@@ -295,14 +295,17 @@ def mounts_under(root: Path) -> List[str]:
     return [m for m in mounted if Path(m).is_relative_to(root)]
 
 
-def _unmount_under(root: Path) -> None:
-    """Unmount what a stopped dockerd left mounted below its exec root.
+def _unmount_under(roots: List[Path]) -> None:
+    """Unmount what a stopped dockerd left mounted below its exec and data roots.
 
     Without a bridge it keeps its network namespace bind-mounted at ``netns/default`` after it
-    exits, and the state folder could then not be deleted ("Device or resource busy").
+    exits, and one that did not end in time leaves its data root's private bind mount and its
+    containers' layers; the state folder could then not be deleted ("Device or resource busy").
     """
-    for target in sorted(mounts_under(root), reverse=True):
-        subprocess.run(["umount", target], check=False, capture_output=True)
+    for target in sorted((m for root in roots for m in mounts_under(root)), reverse=True):
+        if subprocess.run(["umount", target], check=False, capture_output=True).returncode:
+            # "target is busy" though the daemon is gone: detached now, freed once nothing refers to it.
+            subprocess.run(["umount", "--lazy", target], check=False, capture_output=True)
 
 
 def down(state_dir: Path = STATE_DIR) -> List[str]:
@@ -314,11 +317,10 @@ def down(state_dir: Path = STATE_DIR) -> List[str]:
             if name not in world.started:
                 continue
             started = world.started.pop(name)
-            mounts_under = _exec_root(started) if name == "dockerd" else None
+            roots = _dockerd_roots(started) if name == "dockerd" else []
             if services.stop(started, timeout=60):
                 stopped.append(name)
-            if mounts_under:
-                _unmount_under(mounts_under)
+            _unmount_under(roots)
         _save(state_dir, world)
         return stopped
 
