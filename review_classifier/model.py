@@ -1,8 +1,9 @@
 """The Keras 3 classifier: a "wide & deep" model over token-id sequences.
 
-* deep: embedding -> bidirectional LSTM (or masked average pooling) -> dense;
-* wide: a linear layer over the bag of unigrams and hashed bigrams, which is
-  what makes TF-IDF + logistic regression strong on short reviews.
+* wide: TF-IDF + logistic regression over the bag of unigrams and hashed bigrams,
+  fitted exactly by scikit-learn and frozen (review_classifier/wide.py);
+* deep: embedding -> bidirectional LSTM (or masked average pooling) -> dense,
+  trained on top of the wide logit, from zero: it learns what the linear model misses.
 
 Both parts read the same integer sequences produced by
 :class:`review_classifier.vocabulary.Vocabulary`, so serving needs nothing but
@@ -11,18 +12,16 @@ the vocabulary JSON and the ``.keras`` file.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, List, Optional
 
 import keras
 import numpy as np
-from keras import layers, ops
+from keras import layers
 from pydantic import BaseModel, ConfigDict, Field
 
 from review_classifier.names import MODEL_NAME
 from review_classifier.vocabulary import PAD_ID
-
-#: Keras registers custom layers under this package name in saved ``.keras`` files.
-KERAS_PACKAGE = "review_classifier"
+from review_classifier.wide import TfidfLogit, WideFit, bag_sizes, bags
 
 
 class ModelSettings(BaseModel):
@@ -36,8 +35,13 @@ class ModelSettings(BaseModel):
     recurrent_units: int = Field(32, ge=0, description="BiLSTM units per direction; 0 = average pooling.")
     dense_units: int = Field(32, gt=0)
     dropout: float = Field(0.5, ge=0.0, lt=1.0)
-    bigram_buckets: int = Field(65536, ge=0, description="Hash buckets of the wide bigram part; 0 = unigrams only.")
-    wide_l2: float = Field(1e-6, ge=0.0)
+    bigram_buckets: int = Field(
+        1 << 20, ge=0, description="Hash buckets of the wide bigram part (few collisions); 0 = unigrams only."
+    )
+    wide_c: List[float] = Field(
+        [0.25, 1.0, 4.0, 16.0], min_length=1, description="Inverse L2 strengths of the wide fit; best on validation."
+    )
+    wide_min_df: int = Field(2, ge=1, description="Training texts a wide feature must occur in to count.")
     learning_rate: float = Field(1e-3, gt=0.0)
     batch_size: int = Field(64, gt=0)
     epochs: int = Field(15, gt=0)
@@ -53,32 +57,20 @@ DEFAULT_CANDIDATES = (
 )
 
 
-@keras.saving.register_keras_serializable(package=KERAS_PACKAGE)
-class HashedBigrams(layers.Layer):
-    """Token-id sequence -> ids of adjacent pairs hashed into ``buckets`` (0 = padding)."""
-
-    def __init__(self, buckets: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.buckets = buckets
-
-    def call(self, ids: Any) -> Any:
-        ids = ops.cast(ids, "int32")
-        left, right = ids[:, :-1], ids[:, 1:]
-        hashed = (left * 7919 + right) % self.buckets + 1
-        return ops.where(ops.logical_and(left != PAD_ID, right != PAD_ID), hashed, PAD_ID)
-
-    def get_config(self) -> Dict[str, Any]:
-        return {**super().get_config(), "buckets": self.buckets}
-
-
-def build_model(vocab_size: int, sequence_length: int, settings: ModelSettings) -> keras.Model:
-    """A compiled binary classifier whose output is P(positive class)."""
+def build_model(
+    vocab_size: int, sequence_length: int, settings: ModelSettings, wide: Optional[WideFit] = None
+) -> keras.Model:
+    """A compiled binary classifier whose output is P(positive class); ``wide`` sets its frozen wide part."""
     ids = keras.Input(shape=(sequence_length,), dtype="int32", name="token_ids")
-    logits = [_deep_logit(ids, vocab_size, settings)] if settings.deep else []
-    logits.append(_wide_logit(ids, vocab_size, settings))
+    wide_logit = TfidfLogit(bag_sizes(vocab_size, settings.bigram_buckets), name="wide_logit")
+    logits = [wide_logit(bags(ids, vocab_size, settings.bigram_buckets))]
+    if settings.deep:
+        logits.append(_deep_logit(ids, vocab_size, settings))
     logit = layers.Add(name="logit")(logits) if len(logits) > 1 else logits[0]
     probability = layers.Activation("sigmoid", name="probability")(logit)
     model = keras.Model(ids, probability, name=MODEL_NAME)
+    if wide is not None:
+        wide.set_into(wide_logit)
     model.compile(
         optimizer=keras.optimizers.Adam(settings.learning_rate),
         loss="binary_crossentropy",
@@ -88,7 +80,7 @@ def build_model(vocab_size: int, sequence_length: int, settings: ModelSettings) 
 
 
 def _deep_logit(ids: Any, vocab_size: int, settings: ModelSettings) -> Any:
-    """Embedding -> channel dropout -> BiLSTM (or average pooling) -> dense -> one logit."""
+    """Embedding -> channel dropout -> BiLSTM (or average pooling) -> dense -> one logit, zero at first."""
     embedded = layers.Embedding(vocab_size, settings.embedding_dim, mask_zero=True, name="embedding")(ids)
     embedded = layers.SpatialDropout1D(settings.spatial_dropout, name="channel_dropout")(embedded)
     if settings.recurrent_units:
@@ -98,54 +90,7 @@ def _deep_logit(ids: Any, vocab_size: int, settings: ModelSettings) -> Any:
     hidden = layers.Dense(settings.dense_units, activation="relu", name="hidden")(
         layers.Dropout(settings.dropout)(encoded)
     )
-    return layers.Dense(1, name="deep_logit")(hidden)
-
-
-@keras.saving.register_keras_serializable(package=KERAS_PACKAGE)
-class BagLinear(layers.Layer):
-    """A linear layer over the multi-hot bags of id sequences, computed by lookup.
-
-    The result is exactly ``Dense(1)`` applied to the concatenated multi-hot
-    vectors (an id counts once per row however often it occurs), but it never
-    builds them: a 64-text batch would be 64 x 85,537 floats written and read
-    to sum at most 127 weights per row. Each input ``i`` holds ids below
-    ``sizes[i]``; they share one weight table, as the concatenated bags share
-    one kernel.
-    """
-
-    def __init__(self, sizes: List[int], l2: float = 0.0, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.sizes = [int(size) for size in sizes]
-        self.l2 = l2
-
-    def build(self, input_shape: Any) -> None:
-        self.kernel = self.add_weight(
-            name="kernel",
-            shape=(sum(self.sizes), 1),
-            initializer="glorot_uniform",
-            regularizer=keras.regularizers.l2(self.l2) if self.l2 else None,
-        )
-        self.bias = self.add_weight(name="bias", shape=(1,), initializer="zeros")
-
-    def call(self, inputs: List[Any]) -> Any:
-        offsets = np.cumsum([0, *self.sizes[:-1]])
-        ids = ops.concatenate([ops.cast(x, "int32") + int(o) for x, o in zip(inputs, offsets, strict=True)], axis=1)
-        ids = ops.sort(ids, axis=1)
-        first = ops.concatenate([ops.ones_like(ids[:, :1], dtype="bool"), ids[:, 1:] != ids[:, :-1]], axis=1)
-        weights = ops.take(self.kernel[:, 0], ids, axis=0)
-        return ops.sum(ops.where(first, weights, ops.zeros_like(weights)), axis=1, keepdims=True) + self.bias
-
-    def get_config(self) -> Dict[str, Any]:
-        return {**super().get_config(), "sizes": self.sizes, "l2": self.l2}
-
-
-def _wide_logit(ids: Any, vocab_size: int, settings: ModelSettings) -> Any:
-    """A linear layer over the bag of unigrams (and hashed bigrams): one logit."""
-    bags, sizes = [ids], [vocab_size]
-    if settings.bigram_buckets:
-        bags.append(HashedBigrams(settings.bigram_buckets, name="bigram_ids")(ids))
-        sizes.append(settings.bigram_buckets + 1)
-    return BagLinear(sizes, l2=settings.wide_l2, name="wide_logit")(bags)
+    return layers.Dense(1, kernel_initializer="zeros", name="deep_logit")(hidden)
 
 
 def inference_function(model: keras.Model, batch_size: int = 1024) -> Callable[[np.ndarray], np.ndarray]:
@@ -155,16 +100,15 @@ def inference_function(model: keras.Model, batch_size: int = 1024) -> Callable[[
     inference and the HTTP service all use it. Large inputs go through in
     chunks of ``batch_size`` rows.
 
-    Each chunk is cut to the length of its longest text plus one padding
-    column: the masked LSTM then runs only the steps that matter, while the
-    wide part still sees the padding id it was trained with, so probabilities
-    do not change. XLA fuses each LSTM step into a few kernels: for one review
-    that is 0.8 ms against 4 ms as a plain TensorFlow graph, whose while loop
-    runs dozens of small ops per step. It is called as its one concrete function:
-    ``tf.function``'s own dispatch (matching the call to a trace) cost more per
-    review than the model itself. XLA compiles once per input shape, so
-    rows and columns are rounded up to powers of two (a few dozen shapes in all,
-    each compiled on first use); the extra rows are all padding and dropped.
+    Each chunk is cut to the length of its longest text plus one padding column: the masked LSTM
+    then runs only the steps that matter, and the wide part gives padding no weight, so
+    probabilities do not change. XLA fuses each LSTM step into a few kernels: for one review
+    that is 0.8 ms against 4 ms as a plain TensorFlow graph, whose while loop runs dozens of
+    small ops per step. It is called as its one concrete function: ``tf.function``'s own
+    dispatch (matching the call to a trace) cost more per review than the model itself. XLA
+    compiles once per input shape, so rows and columns are rounded up to powers of two (a few
+    dozen shapes in all, each compiled on first use); the extra rows are all padding and
+    dropped.
     """
     import tensorflow as tf
 

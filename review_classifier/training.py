@@ -1,20 +1,22 @@
 """Seeded training and the hyperparameter sweep.
 
 Early stopping and model selection only ever look at the validation split: the
-test split is kept for the final, unbiased evaluation.
+test split is kept for the final, unbiased evaluation. The wide part is fitted once
+per distinct wide setting and shared by the candidates that use it.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import keras
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from review_classifier.model import ModelSettings, build_model, inference_function
+from review_classifier.wide import WideFit, fit_wide
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ class Candidate:
     validation_roc_auc: float
     epochs_trained: int
     history: Dict[str, List[float]]
+    wide: WideFit
 
 
 def fit(
@@ -39,30 +42,37 @@ def fit(
     *,
     vocab_size: int,
     seed: int,
+    wide: WideFit,
     verbose: int = 2,
 ) -> Candidate:
-    """Train one candidate, keeping the weights of its best validation epoch."""
+    """Train one candidate's deep part over the fitted ``wide`` one, keeping its best validation epoch.
+
+    The linear candidate (``deep=False``) is the wide part alone: nothing left to train.
+    """
     keras.utils.set_random_seed(seed)
-    model = build_model(vocab_size, x_train.shape[1], settings)
-    stop = keras.callbacks.EarlyStopping(
-        monitor="val_auc", mode="max", patience=settings.patience, restore_best_weights=True
-    )
-    history = model.fit(
-        x_train,
-        y_train,
-        validation_data=(x_val, y_val),
-        epochs=settings.epochs,
-        batch_size=settings.batch_size,
-        callbacks=[stop],
-        verbose=verbose,
-    )
+    model = build_model(vocab_size, x_train.shape[1], settings, wide)
+    history: Dict[str, List[float]] = {}
+    if settings.deep:
+        stop = keras.callbacks.EarlyStopping(
+            monitor="val_auc", mode="max", patience=settings.patience, restore_best_weights=True
+        )
+        history = model.fit(
+            x_train,
+            y_train,
+            validation_data=(x_val, y_val),
+            epochs=settings.epochs,
+            batch_size=settings.batch_size,
+            callbacks=[stop],
+            verbose=verbose,
+        ).history
     probabilities = inference_function(model)(x_val)
     return Candidate(
         settings=settings,
         model=model,
         validation_roc_auc=float(roc_auc_score(y_val, probabilities)),
-        epochs_trained=len(history.history["loss"]),
-        history={k: [float(v) for v in values] for k, values in history.history.items()},
+        epochs_trained=len(history.get("loss", [])),
+        history={k: [float(v) for v in values] for k, values in history.items()},
+        wide=wide,
     )
 
 
@@ -81,9 +91,37 @@ def sweep(
     if not candidates:
         raise ValueError("the sweep needs at least one candidate setting")
     trained = []
+    wide_fits: Dict[Tuple[int, Tuple[float, ...], int], WideFit] = {}
     for i, settings in enumerate(candidates, start=1):
         logger.info("Sweep candidate %d/%d: %s", i, len(candidates), settings.model_dump())
-        candidate = fit(settings, x_train, y_train, x_val, y_val, vocab_size=vocab_size, seed=seed, verbose=verbose)
+        key = (settings.bigram_buckets, tuple(settings.wide_c), settings.wide_min_df)
+        if key not in wide_fits:
+            wide_fits[key] = fit_wide(
+                x_train,
+                y_train,
+                x_val,
+                y_val,
+                vocab_size=vocab_size,
+                bigram_buckets=settings.bigram_buckets,
+                c_grid=settings.wide_c,
+                min_df=settings.wide_min_df,
+            )
+            logger.info(
+                "Wide part: TF-IDF + logistic regression, C %g, validation ROC-AUC %.4f",
+                wide_fits[key].c,
+                wide_fits[key].validation_roc_auc,
+            )
+        candidate = fit(
+            settings,
+            x_train,
+            y_train,
+            x_val,
+            y_val,
+            vocab_size=vocab_size,
+            seed=seed,
+            wide=wide_fits[key],
+            verbose=verbose,
+        )
         logger.info(
             "Sweep candidate %d/%d: validation ROC-AUC %.4f after %d epochs",
             i,

@@ -51,6 +51,7 @@ def train(
         "settings": best.settings.model_dump(),
         "validation_roc_auc": best.validation_roc_auc,
         "epochs_trained": best.epochs_trained,
+        "wide": {"C": best.wide.c, "validation_roc_auc": best.wide.validation_roc_auc},
         "seed": seed,
         "sweep": [
             {

@@ -3,9 +3,12 @@
 import keras
 import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.linear_model import LogisticRegression
 
-from review_classifier.model import BagLinear, HashedBigrams, ModelSettings, build_model, inference_function
+from review_classifier.model import ModelSettings, build_model, inference_function
 from review_classifier.training import sweep
+from review_classifier.wide import HashedBigrams, fit_wide
 
 
 def predict_proba(model, x):
@@ -13,6 +16,8 @@ def predict_proba(model, x):
 
 
 TINY = ModelSettings(embedding_dim=8, recurrent_units=4, dense_units=4, bigram_buckets=64, epochs=2, batch_size=16)
+#: Learns nothing: no wide feature is frequent enough to count, and the deep part barely moves from zero.
+USELESS = TINY.model_copy(update={"learning_rate": 1e-9, "epochs": 1, "wide_min_df": 10**6})
 
 
 def toy_data(n: int = 200, length: int = 6, seed: int = 0):
@@ -31,20 +36,37 @@ def test_hashed_bigrams_ignore_padding() -> None:
     assert out[0, 0] == (5 * 7919 + 7) % 100 + 1 and out[0, 1:].tolist() == [0, 0]
 
 
-def test_bag_linear_is_a_dense_layer_over_the_multi_hot_bags() -> None:
-    """Repeated ids count once, padding counts as an id, each input has its own id range."""
+def test_the_wide_logit_is_scikit_learns_tfidf_logistic_regression() -> None:
+    """TfidfLogit over the bags == decision_function of LogisticRegression over TfidfTransformer of the
+    binary bags, with the fitted weights, on texts it was not fitted on (unseen and too-rare ids included)."""
     rng = np.random.default_rng(0)
-    unigrams = rng.integers(0, 9, size=(32, 12)).astype("int32")
-    unigrams[:, -3:] = 0
-    bigrams = rng.integers(0, 5, size=(32, 11)).astype("int32")
-    layer = BagLinear([9, 5])
-    layer.build(None)
-    layer.bias.assign([0.25])
-    out = np.asarray(layer([unigrams, bigrams]))
-    multi_hot = np.concatenate([np.eye(9)[unigrams].max(axis=1), np.eye(5)[bigrams].max(axis=1)], axis=1)
-    expected = multi_hot @ np.asarray(layer.kernel) + 0.25
-    assert out.shape == (32, 1)
-    np.testing.assert_allclose(out, expected, atol=1e-6)
+    x = rng.integers(1, 30, size=(400, 10)).astype("int32")
+    x[:, 7:] = 0  # padding
+    y = ((x == 3).any(axis=1) | (rng.random(400) < 0.2)).astype("float32")
+    wide = fit_wide(
+        x[:300], y[:300], x[300:350], y[300:350], vocab_size=30, bigram_buckets=50, c_grid=[0.5, 2.0], min_df=2
+    )
+    linear = TINY.model_copy(update={"deep": False, "bigram_buckets": 50})
+    model = build_model(vocab_size=30, sequence_length=10, settings=linear, wide=wide)
+    logit = keras.Model(model.input, model.get_layer("wide_logit").output)
+    held_out = x[350:]
+
+    def binary_bags(ids):
+        pairs = np.asarray(HashedBigrams(50)(ids))
+        bags = np.zeros((len(ids), 30 + 51))
+        for row, (tokens, bigrams) in enumerate(zip(ids, pairs, strict=True)):
+            bags[row, tokens] = 1
+            bags[row, 30 + bigrams] = 1
+        return bags
+
+    train = binary_bags(x[:300])
+    kept = train.sum(axis=0) >= 2
+    kept[[0, 30]] = False
+    transformer = TfidfTransformer().fit(train * kept)
+    regression = LogisticRegression(C=wide.c, max_iter=2000).fit(transformer.transform(train * kept), y[:300])
+    expected = regression.decision_function(transformer.transform(binary_bags(held_out) * kept))
+    np.testing.assert_allclose(np.asarray(logit(held_out)).ravel(), expected, atol=1e-5)
+    assert wide.c in (0.5, 2.0) and 0.5 < wide.validation_roc_auc <= 1.0
 
 
 def test_inference_cuts_padding_without_changing_any_probability() -> None:
@@ -80,8 +102,7 @@ def test_keras_file_round_trip_gives_identical_predictions(tmp_path, settings: M
 def test_sweep_is_seeded_and_picks_the_best_validation_auc() -> None:
     x, y = toy_data()
     good = TINY.model_copy(update={"learning_rate": 0.02, "epochs": 4})
-    useless = TINY.model_copy(update={"learning_rate": 1e-9, "epochs": 1})
-    best, trained = sweep([useless, good], x[:150], y[:150], x[150:], y[150:], vocab_size=20, seed=0, verbose=0)
+    best, trained = sweep([USELESS, good], x[:150], y[:150], x[150:], y[150:], vocab_size=20, seed=0, verbose=0)
     assert best.settings == good and len(trained) == 2
     assert best.validation_roc_auc > 0.9 > trained[0].validation_roc_auc
     again, _ = sweep([good], x[:150], y[:150], x[150:], y[150:], vocab_size=20, seed=0, verbose=0)
@@ -97,11 +118,10 @@ def test_linear_candidate_is_the_wide_part_alone_and_serves_through_the_classifi
     texts = ["love this dress", "cheap fabric", "love love", "cheap cheap fabric"]
     x = vocabulary.encode(ReviewClassifier(build_model(6, 6, LINEAR), vocabulary).normalizer.normalize_many(texts))
     y = np.array([1, 0, 1, 0], dtype="float32")
-    best, _ = sweep(
-        [LINEAR.model_copy(update={"learning_rate": 0.1, "epochs": 30})], x, y, x, y, vocab_size=6, seed=0, verbose=0
-    )
+    best, _ = sweep([LINEAR.model_copy(update={"wide_min_df": 1})], x, y, x, y, vocab_size=6, seed=0, verbose=0)
     names = {layer.name for layer in best.model.layers}
     assert "wide_logit" in names and not names & {"embedding", "bilstm", "deep_logit"}
+    assert best.epochs_trained == 0  # the wide part is fitted, not trained
     path = tmp_path / "linear.keras"
     best.model.save(path)
     served = ReviewClassifier(keras.models.load_model(path), vocabulary).predict_proba(texts)
