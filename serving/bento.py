@@ -27,6 +27,7 @@ SERVING_PACKAGES = [
     "pandas",
     "pydantic",
     "scikit-learn",
+    "scipy",  # the wide part's fit (review_classifier/wide.py), imported with the package
     "tensorflow-cpu",
 ]
 
