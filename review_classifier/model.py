@@ -63,7 +63,7 @@ def build_model(
     """A compiled binary classifier whose output is P(positive class); ``wide`` sets its frozen wide part."""
     ids = keras.Input(shape=(sequence_length,), dtype="int32", name="token_ids")
     wide_logit = TfidfLogit(bag_sizes(vocab_size, settings.bigram_buckets), name="wide_logit")
-    logits = [wide_logit(bags(ids, vocab_size, settings.bigram_buckets))]
+    logits = [wide_logit(bags(ids, settings.bigram_buckets))]
     if settings.deep:
         logits.append(_deep_logit(ids, vocab_size, settings))
     logit = layers.Add(name="logit")(logits) if len(logits) > 1 else logits[0]

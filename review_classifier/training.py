@@ -90,27 +90,13 @@ def sweep(
     """Train every candidate; the best by validation ROC-AUC wins (first one on ties)."""
     if not candidates:
         raise ValueError("the sweep needs at least one candidate setting")
+    wide_fits = {
+        key: _fit_wide(key, x_train, y_train, x_val, y_val, vocab_size)
+        for key in dict.fromkeys(map(_wide_key, candidates))
+    }
     trained = []
-    wide_fits: Dict[Tuple[int, Tuple[float, ...], int], WideFit] = {}
     for i, settings in enumerate(candidates, start=1):
         logger.info("Sweep candidate %d/%d: %s", i, len(candidates), settings.model_dump())
-        key = (settings.bigram_buckets, tuple(settings.wide_c), settings.wide_min_df)
-        if key not in wide_fits:
-            wide_fits[key] = fit_wide(
-                x_train,
-                y_train,
-                x_val,
-                y_val,
-                vocab_size=vocab_size,
-                bigram_buckets=settings.bigram_buckets,
-                c_grid=settings.wide_c,
-                min_df=settings.wide_min_df,
-            )
-            logger.info(
-                "Wide part: TF-IDF + logistic regression, C %g, validation ROC-AUC %.4f",
-                wide_fits[key].c,
-                wide_fits[key].validation_roc_auc,
-            )
         candidate = fit(
             settings,
             x_train,
@@ -119,7 +105,7 @@ def sweep(
             y_val,
             vocab_size=vocab_size,
             seed=seed,
-            wide=wide_fits[key],
+            wide=wide_fits[_wide_key(settings)],
             verbose=verbose,
         )
         logger.info(
@@ -132,3 +118,31 @@ def sweep(
         trained.append(candidate)
     best = max(trained, key=lambda c: c.validation_roc_auc)
     return best, trained
+
+
+WideKey = Tuple[int, Tuple[float, ...], int]
+
+
+def _wide_key(settings: ModelSettings) -> WideKey:
+    """The settings a wide fit depends on: candidates that share them share the fit."""
+    return settings.bigram_buckets, tuple(settings.wide_c), settings.wide_min_df
+
+
+def _fit_wide(
+    key: WideKey, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, vocab_size: int
+) -> WideFit:
+    bigram_buckets, c_grid, min_df = key
+    wide = fit_wide(
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        vocab_size=vocab_size,
+        bigram_buckets=bigram_buckets,
+        c_grid=c_grid,
+        min_df=min_df,
+    )
+    logger.info(
+        "Wide part: TF-IDF + logistic regression, C %g, validation ROC-AUC %.4f", wide.c, wide.validation_roc_auc
+    )
+    return wide

@@ -48,7 +48,7 @@ class HashedBigrams(layers.Layer):
         return {**super().get_config(), "buckets": self.buckets}
 
 
-def bags(ids: Any, vocab_size: int, bigram_buckets: int) -> List[Any]:
+def bags(ids: Any, bigram_buckets: int) -> List[Any]:
     """The id inputs of the wide part: the tokens, and their hashed bigrams unless ``bigram_buckets`` is 0."""
     found = [ids]
     if bigram_buckets:
@@ -61,10 +61,15 @@ def bag_sizes(vocab_size: int, bigram_buckets: int) -> List[int]:
     return [vocab_size, bigram_buckets + 1] if bigram_buckets else [vocab_size]
 
 
+def offsets(sizes: Sequence[int]) -> np.ndarray:
+    """Where each bag's ids start in the one id range; each bag's id 0, there, is its padding."""
+    return np.cumsum([0, *sizes[:-1]])
+
+
 def offset_ids(inputs: Sequence[Any], sizes: Sequence[int]) -> Any:
     """The bags as one id range: input ``i``'s ids shifted past those of the inputs before it."""
-    offsets = np.cumsum([0, *sizes[:-1]])
-    return ops.concatenate([ops.cast(x, "int32") + int(o) for x, o in zip(inputs, offsets, strict=True)], axis=1)
+    shifted = [ops.cast(x, "int32") + int(o) for x, o in zip(inputs, offsets(sizes), strict=True)]
+    return ops.concatenate(shifted, axis=1)
 
 
 @keras.saving.register_keras_serializable(package=KERAS_PACKAGE)
@@ -117,7 +122,7 @@ class WideFit:
 def binary_bags(ids: np.ndarray, vocab_size: int, bigram_buckets: int) -> sp.csr_matrix:
     """Rows of 0/1 over every wide feature (padding included: its idf is zeroed at fit time)."""
     sizes = bag_sizes(vocab_size, bigram_buckets)
-    flat = np.asarray(offset_ids([np.asarray(b) for b in bags(ids, vocab_size, bigram_buckets)], sizes))
+    flat = np.asarray(offset_ids([np.asarray(b) for b in bags(ids, bigram_buckets)], sizes))
     rows = np.repeat(np.arange(len(flat)), flat.shape[1])
     matrix = sp.csr_matrix((np.ones(flat.size), (rows, flat.ravel())), shape=(len(flat), sum(sizes)))
     matrix.data[:] = 1.0  # an id counts once per row, however often it occurs
@@ -137,12 +142,11 @@ def fit_wide(
 ) -> WideFit:
     """TF-IDF of the training bags, then one logistic regression per C; the best on validation ROC-AUC."""
     train = binary_bags(x_train, vocab_size, bigram_buckets)
-    document_frequency = np.asarray(train.sum(axis=0)).ravel()
-    kept = document_frequency >= min_df
-    kept[[0, *([vocab_size] if bigram_buckets else [])]] = False  # the padding ids
+    kept = np.asarray(train.sum(axis=0)).ravel() >= min_df  # document frequency
+    kept[offsets(bag_sizes(vocab_size, bigram_buckets))] = False  # the padding ids
     keep = sp.diags(kept.astype(np.float64))
-    transformer = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True).fit(train @ keep)
-    features_train = transformer.transform(train @ keep)
+    transformer = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True)
+    features_train = transformer.fit_transform(train @ keep)
     features_val = transformer.transform(binary_bags(x_val, vocab_size, bigram_buckets) @ keep)
     best = None
     for c in c_grid:
