@@ -3,7 +3,9 @@
 * wide: TF-IDF + logistic regression over the bag of unigrams and hashed bigrams,
   fitted exactly by scikit-learn and frozen (review_classifier/wide.py);
 * deep: embedding -> bidirectional LSTM (or masked average pooling) -> dense,
-  trained on top of the wide logit, from zero: it learns what the linear model misses.
+  trained on top of the wide logit, from zero: it learns what the linear model misses;
+* calibration: a frozen ``a * logit + b``, fitted on validation after the sweep
+  (review_classifier/calibration.py).
 
 Both parts read the same integer sequences produced by
 :class:`review_classifier.vocabulary.Vocabulary`, so serving needs nothing but
@@ -16,12 +18,15 @@ from typing import Any, Callable, List, Optional
 
 import keras
 import numpy as np
-from keras import layers
+from keras import layers, ops
 from pydantic import BaseModel, ConfigDict, Field
 
 from review_classifier.names import MODEL_NAME
 from review_classifier.vocabulary import PAD_ID
-from review_classifier.wide import TfidfLogit, WideFit, bag_sizes, bags
+from review_classifier.wide import KERAS_PACKAGE, TfidfLogit, WideFit, bag_sizes, bags
+
+#: The model's frozen last linear layer: the identity until ``calibration.calibrate`` sets it.
+CALIBRATION_LAYER = "calibration"
 
 
 class ModelSettings(BaseModel):
@@ -67,7 +72,8 @@ def build_model(
     if settings.deep:
         logits.append(_deep_logit(ids, vocab_size, settings))
     logit = layers.Add(name="logit")(logits) if len(logits) > 1 else logits[0]
-    probability = layers.Activation("sigmoid", name="probability")(logit)
+    calibrated = layers.Dense(1, kernel_initializer="ones", trainable=False, name=CALIBRATION_LAYER)(logit)
+    probability = layers.Activation("sigmoid", name="probability")(calibrated)
     model = keras.Model(ids, probability, name=MODEL_NAME)
     if wide is not None:
         wide.set_into(wide_logit)
@@ -86,11 +92,29 @@ def _deep_logit(ids: Any, vocab_size: int, settings: ModelSettings) -> Any:
     if settings.recurrent_units:
         encoded = layers.Bidirectional(layers.LSTM(settings.recurrent_units), name="bilstm")(embedded)
     else:
-        encoded = layers.GlobalAveragePooling1D(name="average")(embedded)
+        encoded = MaskedAverage(name="average")(embedded)
     hidden = layers.Dense(settings.dense_units, activation="relu", name="hidden")(
         layers.Dropout(settings.dropout)(encoded)
     )
     return layers.Dense(1, kernel_initializer="zeros", name="deep_logit")(hidden)
+
+
+@keras.saving.register_keras_serializable(package=KERAS_PACKAGE)
+class MaskedAverage(layers.Layer):
+    """Average of the unmasked steps; zeros for a text with none (an empty review, or only stopwords),
+    where Keras' GlobalAveragePooling1D divides by zero and the model would answer NaN."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        # Keras traces the layer without a mask when it infers shapes.
+        weights = ops.ones_like(inputs[..., :1]) if mask is None else ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+        return ops.sum(inputs * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+        return None
 
 
 def inference_function(model: keras.Model, batch_size: int = 1024) -> Callable[[np.ndarray], np.ndarray]:

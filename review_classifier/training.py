@@ -2,19 +2,21 @@
 
 Early stopping and model selection only ever look at the validation split: the
 test split is kept for the final, unbiased evaluation. The wide part is fitted once
-per distinct wide setting and shared by the candidates that use it.
+per distinct wide setting and shared by the candidates that use it; the chosen candidate
+is calibrated on validation (review_classifier/calibration.py).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import keras
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from review_classifier.calibration import Calibration, calibrate
 from review_classifier.model import ModelSettings, build_model, inference_function
 from review_classifier.wide import WideFit, fit_wide
 
@@ -31,6 +33,7 @@ class Candidate:
     epochs_trained: int
     history: Dict[str, List[float]]
     wide: WideFit
+    calibration: Optional[Calibration] = None  # set on the sweep's chosen candidate only
 
 
 def fit(
@@ -87,7 +90,7 @@ def sweep(
     seed: int,
     verbose: int = 2,
 ) -> tuple[Candidate, List[Candidate]]:
-    """Train every candidate; the best by validation ROC-AUC wins (first one on ties)."""
+    """Train every candidate; the best by validation ROC-AUC wins (first one on ties) and is calibrated."""
     if not candidates:
         raise ValueError("the sweep needs at least one candidate setting")
     wide_fits = {
@@ -117,6 +120,7 @@ def sweep(
         )
         trained.append(candidate)
     best = max(trained, key=lambda c: c.validation_roc_auc)
+    best.calibration = calibrate(best.model, x_val, y_val)
     return best, trained
 
 

@@ -1,4 +1,4 @@
-"""Step 4: the hyperparameter sweep; the best candidate on validation ROC-AUC is the model."""
+"""Step 4: the hyperparameter sweep; the best candidate on validation ROC-AUC, calibrated, is the model."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ def train(
         "validation_roc_auc": best.validation_roc_auc,
         "epochs_trained": best.epochs_trained,
         "wide": {"C": best.wide.c, "validation_roc_auc": best.wide.validation_roc_auc},
+        "calibration": best.calibration.as_dict(),
         "seed": seed,
         "sweep": [
             {

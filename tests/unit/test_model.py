@@ -127,3 +127,11 @@ def test_linear_candidate_is_the_wide_part_alone_and_serves_through_the_classifi
     served = ReviewClassifier(keras.models.load_model(path), vocabulary).predict_proba(texts)
     np.testing.assert_allclose(served, ReviewClassifier(best.model, vocabulary).predict_proba(texts), atol=1e-7)
     assert served[0] > 0.5 > served[1]
+
+
+def test_a_text_without_known_tokens_gets_a_probability_from_every_architecture() -> None:
+    """An all-padding row (empty, or only stopwords) must not divide the average pooling by zero."""
+    rows = np.array([[0] * 6, [3, 4, 0, 0, 0, 0]], dtype="int32")
+    for settings in (TINY, TINY.model_copy(update={"recurrent_units": 0}), LINEAR):
+        probabilities = predict_proba(build_model(vocab_size=20, sequence_length=6, settings=settings), rows)
+        assert np.isfinite(probabilities).all(), settings
