@@ -1,35 +1,39 @@
-"""Platt scaling of the chosen model on validation: probabilities that mean what they say.
+"""Calibration of a trained candidate on validation: how far to trust each part, and probabilities
+that mean what they say.
 
 The wide part is a logistic regression fitted to the training rows, and the deep part learns on top
-of it from those same rows, so the model's raw logit is too sure of itself on new texts (and, on the
-bundled reviews, leans to the majority class). A one-feature logistic regression of the validation
-labels on the validation logits rescales it: ``a * logit + b``, kept in the model's frozen
-``calibration`` layer, so the served probability is calibrated and the 0.5 decision threshold is the
-accuracy-optimal one it is meant to be. ``a > 0`` keeps the order of the texts, so ROC-AUC and the
-sweep's choice do not change.
+of it from those same rows, so their summed logit is too sure of itself on new texts (on the
+bundled reviews it also leans to the majority class, on the tweets the deep part's share is worth
+little more than half of what training gave it). A logistic regression of the validation labels on
+the parts' logits (Platt scaling, one weight per part) gives ``w_wide * wide + w_deep * deep + b``,
+kept in the model's frozen ``calibration`` layer: the served probability is calibrated and the 0.5
+decision threshold is the accuracy-optimal cut it is meant to be. For the wide part alone it is a
+rescaling, which keeps the order of the texts and so the ROC-AUC.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import keras
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
-from review_classifier.model import CALIBRATION_LAYER, inference_function
+from review_classifier.model import CALIBRATION_LAYER, LOGIT_PARTS
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """The rescaling ``slope * logit + intercept`` and what it did to the validation log loss."""
+    """One weight per part of the model (``parts``: wide, then deep) and what they did to the
+    validation log loss."""
 
-    slope: float
+    parts: List[str]
+    weights: List[float]
     intercept: float
     validation_log_loss_before: float
     validation_log_loss_after: float
@@ -39,23 +43,42 @@ class Calibration:
 
 
 def calibrate(model: keras.Model, x_val: np.ndarray, y_val: np.ndarray) -> Calibration:
-    """Fit the rescaling on the validation split and set it into ``model``.
+    """Fit the weights on the validation split and set them into ``model``.
 
-    A slope that is not positive (the logit does not rank validation texts the right way round)
-    would reverse the model's order: the model is then left as it is, and the quality gate judges it.
+    A part whose weight comes out not positive does not help on validation, given the others: it
+    is weighted 0 and the rest refitted (a deep part that only learned the training rows leaves the
+    calibrated wide part). With no part left the model ranks validation backwards: it is then left
+    as trained, and the sweep and the quality gate judge it as it is.
     """
     layer = model.get_layer(CALIBRATION_LAYER)
-    raw = inference_function(keras.Model(model.inputs, layer.input))(x_val)
-    regression = LogisticRegression(C=np.inf).fit(raw[:, None], y_val)
-    slope, intercept = float(regression.coef_[0, 0]), float(regression.intercept_[0])
-    before = float(log_loss(y_val, _sigmoid(raw), labels=[0, 1]))
-    if slope <= 0.0:
-        logger.warning("Calibration: validation logits do not rank the classes (slope %.3g); left as trained", slope)
-        slope, intercept = 1.0, 0.0
-    layer.set_weights([np.array([[slope]], dtype="float32"), np.array([intercept], dtype="float32")])
-    after = float(log_loss(y_val, _sigmoid(slope * raw + intercept), labels=[0, 1]))
-    logger.info("Calibration: logit x %.3f %+.3f, validation log loss %.4f -> %.4f", slope, intercept, before, after)
-    return Calibration(slope, intercept, before, after)
+    parts = [name for name in LOGIT_PARTS if name in {existing.name for existing in model.layers}]
+    logits = keras.Model(model.inputs, layer.input).predict(x_val, batch_size=1024, verbose=0).astype(np.float64)
+    weights, intercept = np.ones(len(parts)), 0.0
+    used = list(range(len(parts)))
+    while used:
+        regression = LogisticRegression(C=np.inf).fit(logits[:, used], y_val)
+        fitted = regression.coef_[0]
+        if (fitted > 0.0).all():
+            weights = np.zeros(len(parts))
+            weights[used], intercept = fitted, float(regression.intercept_[0])
+            break
+        dropped = used.pop(int(np.argmin(fitted)))
+        logger.warning(
+            "Calibration: the %s does not help on validation (weight %.3g); weighted 0", parts[dropped], fitted.min()
+        )
+    else:
+        logger.warning("Calibration: no part ranks validation the right way round; left as trained")
+    layer.set_weights([weights[:, None].astype("float32"), np.array([intercept], dtype="float32")])
+    before = float(log_loss(y_val, _sigmoid(logits.sum(axis=1)), labels=[0, 1]))
+    after = float(log_loss(y_val, _sigmoid(logits @ weights + intercept), labels=[0, 1]))
+    logger.info(
+        "Calibration: %s %+.3f, validation log loss %.4f -> %.4f",
+        " + ".join(f"{w:.3f} x {p}" for w, p in zip(weights, parts, strict=True)),
+        intercept,
+        before,
+        after,
+    )
+    return Calibration(parts, weights.tolist(), intercept, before, after)
 
 
 def _sigmoid(logit: np.ndarray) -> np.ndarray:

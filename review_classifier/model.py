@@ -4,8 +4,8 @@
   fitted exactly by scikit-learn and frozen (review_classifier/wide.py);
 * deep: embedding -> bidirectional LSTM (or masked average pooling) -> dense,
   trained on top of the wide logit, from zero: it learns what the linear model misses;
-* calibration: a frozen ``a * logit + b``, fitted on validation after the sweep
-  (review_classifier/calibration.py).
+* calibration: a frozen weighted sum of the two logits, weights fitted on validation
+  after training (review_classifier/calibration.py).
 
 Both parts read the same integer sequences produced by
 :class:`review_classifier.vocabulary.Vocabulary`, so serving needs nothing but
@@ -25,8 +25,11 @@ from review_classifier.names import MODEL_NAME
 from review_classifier.vocabulary import PAD_ID
 from review_classifier.wide import KERAS_PACKAGE, TfidfLogit, WideFit, bag_sizes, bags
 
-#: The model's frozen last linear layer: the identity until ``calibration.calibrate`` sets it.
+#: The model's frozen last linear layer over the parts' logits: their sum until ``calibration.calibrate`` sets it.
 CALIBRATION_LAYER = "calibration"
+WIDE_LOGIT, DEEP_LOGIT = "wide_logit", "deep_logit"
+#: The layers whose logits it weighs, in this order (the linear candidate has the first only).
+LOGIT_PARTS = (WIDE_LOGIT, DEEP_LOGIT)
 
 
 class ModelSettings(BaseModel):
@@ -67,12 +70,12 @@ def build_model(
 ) -> keras.Model:
     """A compiled binary classifier whose output is P(positive class); ``wide`` sets its frozen wide part."""
     ids = keras.Input(shape=(sequence_length,), dtype="int32", name="token_ids")
-    wide_logit = TfidfLogit(bag_sizes(vocab_size, settings.bigram_buckets), name="wide_logit")
+    wide_logit = TfidfLogit(bag_sizes(vocab_size, settings.bigram_buckets), name=WIDE_LOGIT)
     logits = [wide_logit(bags(ids, settings.bigram_buckets))]
     if settings.deep:
         logits.append(_deep_logit(ids, vocab_size, settings))
-    logit = layers.Add(name="logit")(logits) if len(logits) > 1 else logits[0]
-    calibrated = layers.Dense(1, kernel_initializer="ones", trainable=False, name=CALIBRATION_LAYER)(logit)
+    parts = layers.Concatenate(name="logits")(logits) if len(logits) > 1 else logits[0]
+    calibrated = layers.Dense(1, kernel_initializer="ones", trainable=False, name=CALIBRATION_LAYER)(parts)
     probability = layers.Activation("sigmoid", name="probability")(calibrated)
     model = keras.Model(ids, probability, name=MODEL_NAME)
     if wide is not None:
@@ -96,7 +99,7 @@ def _deep_logit(ids: Any, vocab_size: int, settings: ModelSettings) -> Any:
     hidden = layers.Dense(settings.dense_units, activation="relu", name="hidden")(
         layers.Dropout(settings.dropout)(encoded)
     )
-    return layers.Dense(1, kernel_initializer="zeros", name="deep_logit")(hidden)
+    return layers.Dense(1, kernel_initializer="zeros", name=DEEP_LOGIT)(hidden)
 
 
 @keras.saving.register_keras_serializable(package=KERAS_PACKAGE)

@@ -2,15 +2,15 @@
 
 Early stopping and model selection only ever look at the validation split: the
 test split is kept for the final, unbiased evaluation. The wide part is fitted once
-per distinct wide setting and shared by the candidates that use it; the chosen candidate
-is calibrated on validation (review_classifier/calibration.py).
+per distinct wide setting and shared by the candidates that use it; every candidate is
+calibrated on validation (review_classifier/calibration.py) before the candidates are compared.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import keras
 import numpy as np
@@ -33,7 +33,7 @@ class Candidate:
     epochs_trained: int
     history: Dict[str, List[float]]
     wide: WideFit
-    calibration: Optional[Calibration] = None  # set on the sweep's chosen candidate only
+    calibration: Calibration
 
 
 def fit(
@@ -48,7 +48,8 @@ def fit(
     wide: WideFit,
     verbose: int = 2,
 ) -> Candidate:
-    """Train one candidate's deep part over the fitted ``wide`` one, keeping its best validation epoch.
+    """Train one candidate's deep part over the fitted ``wide`` one, keeping its best validation epoch,
+    then calibrate it; its validation ROC-AUC is the calibrated model's, the one that would be served.
 
     The linear candidate (``deep=False``) is the wide part alone: nothing left to train.
     """
@@ -68,6 +69,7 @@ def fit(
             callbacks=[stop],
             verbose=verbose,
         ).history
+    calibration = calibrate(model, x_val, y_val)
     probabilities = inference_function(model)(x_val)
     return Candidate(
         settings=settings,
@@ -76,6 +78,7 @@ def fit(
         epochs_trained=len(history.get("loss", [])),
         history={k: [float(v) for v in values] for k, values in history.items()},
         wide=wide,
+        calibration=calibration,
     )
 
 
@@ -90,7 +93,7 @@ def sweep(
     seed: int,
     verbose: int = 2,
 ) -> tuple[Candidate, List[Candidate]]:
-    """Train every candidate; the best by validation ROC-AUC wins (first one on ties) and is calibrated."""
+    """Train every candidate; the best by validation ROC-AUC wins (first one on ties)."""
     if not candidates:
         raise ValueError("the sweep needs at least one candidate setting")
     wide_fits = {
@@ -120,7 +123,6 @@ def sweep(
         )
         trained.append(candidate)
     best = max(trained, key=lambda c: c.validation_roc_auc)
-    best.calibration = calibrate(best.model, x_val, y_val)
     return best, trained
 
 

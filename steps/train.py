@@ -59,6 +59,7 @@ def train(
                 "settings": c.settings.model_dump(),
                 "validation_roc_auc": c.validation_roc_auc,
                 "epochs_trained": c.epochs_trained,
+                "calibration": c.calibration.as_dict(),
             }
             for c in trained
         ],

@@ -57,6 +57,9 @@ def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
     assert metrics["threshold"] == version.run_metadata["decision_threshold"] == 0.5
     assert version.run_metadata["promotion"]["promoted"] is True
     assert version.run_metadata["training"]["chosen_candidate"] == 1
+    calibration = version.run_metadata["training"]["calibration"]
+    assert calibration["parts"] == ["wide_logit", "deep_logit"] and len(calibration["weights"]) == 2
+    assert calibration["validation_log_loss_after"] <= calibration["validation_log_loss_before"]
     baseline = version.run_metadata["baseline_metrics"]
     assert baseline["n_examples"] == metrics["n_examples"] and baseline["threshold"] == 0.5
     assert baseline["roc_auc"] > 0.75 and baseline["C"] in (0.25, 1.0, 4.0, 16.0)
