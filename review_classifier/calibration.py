@@ -52,7 +52,7 @@ def calibrate(model: keras.Model, x_val: np.ndarray, y_val: np.ndarray) -> Calib
     """
     layer = model.get_layer(CALIBRATION_LAYER)
     parts = [name for name in LOGIT_PARTS if name in {existing.name for existing in model.layers}]
-    logits = keras.Model(model.inputs, layer.input).predict(x_val, batch_size=1024, verbose=0).astype(np.float64)
+    logits = _part_logits(keras.Model(model.inputs, layer.input), x_val)
     weights, intercept = np.ones(len(parts)), 0.0
     used = list(range(len(parts)))
     while used:
@@ -79,6 +79,12 @@ def calibrate(model: keras.Model, x_val: np.ndarray, y_val: np.ndarray) -> Calib
         after,
     )
     return Calibration(parts, weights.tolist(), intercept, before, after)
+
+
+def _part_logits(parts: keras.Model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """(rows, parts) logits, called in chunks: ``predict`` would trace a new function per candidate."""
+    chunks = [np.asarray(parts(x[i : i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
+    return np.concatenate(chunks).astype(np.float64).reshape(len(x), -1)
 
 
 def _sigmoid(logit: np.ndarray) -> np.ndarray:
