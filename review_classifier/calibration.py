@@ -52,7 +52,7 @@ def calibrate(model: keras.Model, x_val: np.ndarray, y_val: np.ndarray) -> Calib
     """
     layer = model.get_layer(CALIBRATION_LAYER)
     parts = [name for name in LOGIT_PARTS if name in {existing.name for existing in model.layers}]
-    logits = _part_logits(keras.Model(model.inputs, layer.input), x_val)
+    logits = _part_logits(keras.Model(model.input, layer.input), x_val)
     weights, intercept = np.ones(len(parts)), 0.0
     used = list(range(len(parts)))
     while used:

@@ -37,7 +37,7 @@ def uncalibrated(settings, x, y):
 
 
 def part_logits(model, x):
-    return keras.Model(model.inputs, model.get_layer(CALIBRATION_LAYER).input).predict(x, verbose=0)
+    return keras.Model(model.input, model.get_layer(CALIBRATION_LAYER).input).predict(x, verbose=0)
 
 
 def test_calibration_weighs_the_parts_on_validation_and_lowers_the_log_loss(tmp_path) -> None:
