@@ -19,6 +19,7 @@ from typing import Any, Dict, List
 
 import keras
 import numpy as np
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
@@ -69,8 +70,8 @@ def calibrate(model: keras.Model, x_val: np.ndarray, y_val: np.ndarray) -> Calib
     else:
         logger.warning("Calibration: no part ranks validation the right way round; left as trained")
     layer.set_weights([weights[:, None].astype("float32"), np.array([intercept], dtype="float32")])
-    before = float(log_loss(y_val, _sigmoid(logits.sum(axis=1)), labels=[0, 1]))
-    after = float(log_loss(y_val, _sigmoid(logits @ weights + intercept), labels=[0, 1]))
+    before = float(log_loss(y_val, expit(logits.sum(axis=1)), labels=[0, 1]))
+    after = float(log_loss(y_val, expit(logits @ weights + intercept), labels=[0, 1]))
     logger.info(
         "Calibration: %s %+.3f, validation log loss %.4f -> %.4f",
         " + ".join(f"{w:.3f} x {p}" for w, p in zip(weights, parts, strict=True)),
@@ -85,7 +86,3 @@ def _part_logits(parts: keras.Model, x: np.ndarray, batch_size: int = 1024) -> n
     """(rows, parts) logits, called in chunks: ``predict`` would trace a new function per candidate."""
     chunks = [np.asarray(parts(x[i : i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
     return np.concatenate(chunks).astype(np.float64).reshape(len(x), -1)
-
-
-def _sigmoid(logit: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-logit))
