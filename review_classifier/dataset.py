@@ -6,6 +6,7 @@ the person reading the error is usually looking at a file they did not write.
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import IO, Any, List, Union
 
@@ -88,12 +89,17 @@ def read_table(file: IO[bytes], source: str) -> pd.DataFrame:
 
 
 def write_table(frame: pd.DataFrame, file: IO[bytes], destination: str) -> None:
-    """Write CSV (optionally gzipped) or Parquet, chosen by the destination's suffix."""
+    """Write CSV (optionally gzipped) or Parquet, chosen by the destination's suffix.
+
+    Every text field of a CSV is quoted: pandas' minimal quoting leaves a field with a bare carriage
+    return unquoted, and any CSV reader then ends the row there, so the text's tail is lost.
+    """
     name = destination.lower()
     if name.endswith((".parquet", ".pq")):
         frame.to_parquet(file, index=False)
     elif name.endswith((".csv", ".csv.gz")):
-        frame.to_csv(file, index=False, compression="gzip" if name.endswith(".gz") else None)
+        compression = "gzip" if name.endswith(".gz") else None
+        frame.to_csv(file, index=False, compression=compression, quoting=csv.QUOTE_NONNUMERIC)
     else:
         raise ValueError(f"{destination}: unsupported output type; expected .csv, .csv.gz or .parquet")
 

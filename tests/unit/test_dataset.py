@@ -6,7 +6,14 @@ import io
 import pandas as pd
 import pytest
 
-from review_classifier.dataset import DatasetSchema, DataValidationError, extract_texts, load_labelled, read_table
+from review_classifier.dataset import (
+    DatasetSchema,
+    DataValidationError,
+    extract_texts,
+    load_labelled,
+    read_table,
+    write_table,
+)
 
 SCHEMA = DatasetSchema()
 
@@ -83,6 +90,19 @@ def test_reads_csv_gzip_and_parquet() -> None:
     for name, payload in [("a.csv", csv), ("a.csv.gz", gzip.compress(csv)), ("a.parquet", parquet.getvalue())]:
         read = read_table(io.BytesIO(payload), name)
         assert read["Review Text"].tolist()[0] == "Love it", name
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.csv.gz", "out.parquet"])
+def test_written_tables_read_back_whole(name: str) -> None:
+    """A text with a bare carriage return, a newline, quotes and a comma keeps its tail, and the row count."""
+    texts = ["seats that didn't have this playing.\rit's the only bad thing", 'a "quoted",\nline', None]
+    data = pd.DataFrame({"text": texts, "probability": [0.25, 0.5, 0.75]})
+    file = io.BytesIO()
+    write_table(data, file, name)
+    read = read_table(io.BytesIO(file.getvalue()), name)
+    assert read["text"].tolist()[:2] == texts[:2]
+    assert read["text"].isna().tolist() == [False, False, True]
+    assert read["probability"].tolist() == [0.25, 0.5, 0.75]
 
 
 def test_non_utf8_bytes_are_named() -> None:
