@@ -26,7 +26,12 @@ class VocabularySettings(BaseModel):
 
     max_size: int = Field(20000, ge=3, description="Ids in total, padding and OOV included.")
     sequence_length: int = Field(64, gt=0, description="Tokens kept per text (the first ones).")
-    min_count: int = Field(1, ge=1, description="Rarer tokens map to the OOV id.")
+    min_count: int = Field(
+        2,
+        ge=1,
+        description="Rarer tokens map to the OOV id: a token seen once gives the embedding one example to learn "
+        "from, and the wide part ignores it anyway (wide_min_df).",
+    )
 
 
 class Vocabulary(BaseModel):

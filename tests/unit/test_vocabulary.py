@@ -11,13 +11,13 @@ CORPUS = ["love dress love", "dress small", "love fabric", "zip broke"]
 
 
 def test_most_frequent_tokens_first_ties_alphabetical() -> None:
-    vocabulary = Vocabulary.build(CORPUS, VocabularySettings(max_size=5, sequence_length=4))
+    vocabulary = Vocabulary.build(CORPUS, VocabularySettings(max_size=5, sequence_length=4, min_count=1))
     assert vocabulary.tokens == ["love", "dress", "broke"]
     assert vocabulary.size == 5
 
 
 def test_encode_pads_cuts_and_maps_unknown_tokens() -> None:
-    vocabulary = Vocabulary.build(CORPUS, VocabularySettings(max_size=5, sequence_length=4))
+    vocabulary = Vocabulary.build(CORPUS, VocabularySettings(max_size=5, sequence_length=4, min_count=1))
     ids = vocabulary.encode(["love unknown dress", "", "love love love love love"])
     assert ids.dtype == np.int32 and ids.shape == (3, 4)
     assert ids[0].tolist() == [2, OOV_ID, 3, PAD_ID]
@@ -25,8 +25,8 @@ def test_encode_pads_cuts_and_maps_unknown_tokens() -> None:
     assert ids[2].tolist() == [2, 2, 2, 2]
 
 
-def test_min_count_sends_rare_tokens_to_oov() -> None:
-    vocabulary = Vocabulary.build(CORPUS, VocabularySettings(min_count=2, sequence_length=3))
+def test_tokens_seen_once_are_oov_by_default() -> None:
+    vocabulary = Vocabulary.build(CORPUS, VocabularySettings(sequence_length=3))
     assert vocabulary.tokens == ["love", "dress"]
     assert vocabulary.encode(["zip"])[0, 0] == OOV_ID
 
