@@ -121,14 +121,10 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## Quality, speed and run-time figures; each script's last line is JSON.
-bench: export PYTHONPATH := $(CURDIR)
+## Quality, speed and run-time figures, written into docs/benchmarks.md and the README's headline table;
+## each script's last line is JSON. `make bench BENCH="serving_throughput"` measures only those named.
 bench: $(STAMP) $(SETUP) nginx
-	$(PY) benchmarks/preprocessing_speed.py
-	$(PY) benchmarks/tfidf_baseline.py
-	$(PY) benchmarks/training_quality.py
-	$(PY) benchmarks/serving_throughput.py
-	$(PY) benchmarks/redeploy_availability.py
+	$(PY) benchmarks/run_all.py $(BENCH)
 
 ## Re-resolve the pins. The remote lock is resolved first and constrains the base
 ## one, so a venv with both has exactly the versions each promises.

@@ -1,4 +1,4 @@
-"""The README's "TF-IDF + logistic regression" row: the classical baseline on the bundled dataset.
+"""The classical baseline alone on the bundled dataset: TF-IDF + logistic regression.
 
 Same data path as the training pipeline's defaults (schema, NLTK normalization, stratified
 split with seed 0), so its test split is the one the Keras model is scored on.

@@ -1,4 +1,4 @@
-"""The TF-IDF + logistic regression baseline behind the README's comparison row."""
+"""The TF-IDF + logistic regression baseline."""
 
 from __future__ import annotations
 

@@ -1,0 +1,176 @@
+"""``make bench``: run every benchmark, then write its figures into docs/benchmarks.md and the
+README's headline table, so the documentation quotes measured figures, never pasted ones.
+
+``python benchmarks/run_all.py NAME ...`` runs only the named benchmarks and keeps the other
+sections of the page as they were: a serving change need not re-train on every dataset. Each
+section says when, on what machine and from which commit it was measured, because figures
+from a shared 2-core machine move between runs and a reader must be able to tell them apart.
+A benchmark that fails keeps its previous section and makes the whole command fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import jinja2
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "docs" / "benchmarks.md"
+README = ROOT / "README.md"
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    title: str
+
+    @property
+    def script(self) -> Path:
+        return Path(__file__).parent / f"{self.name}.py"
+
+    def description(self) -> str:
+        """The first paragraph of the script's docstring, read without importing it (imports are heavy)."""
+        doc = ast.get_docstring(ast.parse(self.script.read_text())) or ""
+        return " ".join(doc.split("\n\n")[0].split())
+
+
+#: In the order ``make bench`` runs them: the serving ones need the production model of ``make run``.
+BENCHMARKS = (
+    Benchmark("preprocessing_speed", "Preprocessing speed"),
+    Benchmark("tfidf_baseline", "The classical baseline alone"),
+    Benchmark("training_quality", "Quality on every dataset"),
+    Benchmark("serving_throughput", "Serving throughput against the framework's ceiling"),
+    Benchmark("redeploy_availability", "Availability during redeploys"),
+)
+HEADLINE = "headline"
+
+
+def marker(name: str, end: bool = False) -> str:
+    return f"<!-- {name}:{'end' if end else 'start'} -->"
+
+
+def sections(text: str) -> Dict[str, str]:
+    """The marked sections of a generated page, by name, markers included."""
+    pattern = re.compile(r"<!-- ([\w-]+):start -->.*?<!-- \1:end -->", re.DOTALL)
+    return {match.group(1): match.group(0) for match in pattern.finditer(text)}
+
+
+def replace_section(text: str, section: str) -> str:
+    """``text`` with the section of the same name as ``section`` replaced by it."""
+    name = next(iter(sections(section)))
+    old = sections(text).get(name)
+    if old is None:
+        raise ValueError(f"no section '{name}' ({marker(name)} ... {marker(name, end=True)}) to replace")
+    return text.replace(old, section)
+
+
+def machine() -> str:
+    """What the figures were measured on, in one line."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        model = names[0] if names else model
+    memory = psutil.virtual_memory().total / 2**30
+    return f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, Python {platform.python_version()}"
+
+
+def commit() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return f"{head} with uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else head
+
+
+def run(benchmark: Benchmark) -> Optional[str]:
+    """Run one benchmark, echoing its output as it comes; its output, or None if it failed."""
+    print(f"$ python benchmarks/{benchmark.script.name}", flush=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    lines: List[str] = []
+    with subprocess.Popen(
+        [sys.executable, str(benchmark.script)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    ) as process:
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            lines.append(line.rstrip("\n"))
+    if process.returncode != 0:
+        print(f"error: benchmarks/{benchmark.script.name} failed (exit {process.returncode})", file=sys.stderr)
+        return None
+    return "\n".join(lines)
+
+
+def last_json(output: str) -> dict:
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def render_section(benchmark: Benchmark, output: str, when: str) -> str:
+    return TEMPLATES.get_template("section.md.j2").render(
+        benchmark=benchmark, output=output, when=when, start=marker(benchmark.name), end=marker(benchmark.name, True)
+    )
+
+
+def render_headline(quality: dict) -> str:
+    """The README's table: the model against the strongest baseline on each dataset's test split."""
+    return TEMPLATES.get_template("headline.md.j2").render(
+        datasets=quality["datasets"], start=marker(HEADLINE), end=marker(HEADLINE, True)
+    )
+
+
+def render_page(previous: Dict[str, str]) -> str:
+    """The whole page, every section taken from ``previous`` or a placeholder until first measured."""
+    placeholders = {
+        **{b.name: f"{marker(b.name)}\nNot measured yet: `make bench`.\n{marker(b.name, True)}" for b in BENCHMARKS},
+        HEADLINE: f"{marker(HEADLINE)}\nNot measured yet: `make bench`.\n{marker(HEADLINE, True)}",
+    }
+    return TEMPLATES.get_template("benchmarks.md.j2").render(
+        benchmarks=BENCHMARKS, sections={**placeholders, **previous}, headline=HEADLINE
+    )
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    known = {b.name: b for b in BENCHMARKS}
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"any of {', '.join(known)}; default all")
+    names = parser.parse_args(argv).names
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    chosen = [known[name] for name in names] or list(BENCHMARKS)
+    measured = sections(PAGE.read_text()) if PAGE.exists() else {}
+    failed = []
+    for benchmark in chosen:
+        output = run(benchmark)
+        if output is None:
+            failed.append(benchmark.name)
+            continue
+        when = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {machine()}, commit {commit()}"
+        measured[benchmark.name] = render_section(benchmark, output, when)
+        if benchmark.name == "training_quality":
+            measured[HEADLINE] = render_headline(last_json(output))
+            README.write_text(replace_section(README.read_text(), measured[HEADLINE]))
+        PAGE.write_text(render_page(measured))  # after each benchmark: a later failure loses nothing
+    print(f"wrote {PAGE.relative_to(ROOT)}" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
