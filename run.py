@@ -17,7 +17,7 @@ from typing import List, NamedTuple, Optional
 
 import yaml
 
-from review_classifier.names import MODEL_NAME, PIPELINE_NAMES, TRAINING_PIPELINE
+from review_classifier.names import DEPLOYMENT_PIPELINE, MODEL_NAME, PIPELINE_NAMES, TRAINING_PIPELINE
 from review_classifier.quiet import quiet_process
 
 
@@ -78,6 +78,35 @@ def require_stack(config: RunConfig) -> None:
         )
 
 
+def require_model_deployer(config: RunConfig) -> None:
+    """The deployment pipeline needs the stack's model deployer: without one, say in one line which stacks
+    have one, rather than ZenML's traceback in the middle of the run."""
+    if config.pipeline != DEPLOYMENT_PIPELINE:
+        return
+    from zenml.client import Client
+    from zenml.enums import StackComponentType
+    from zenml.utils.pagination_utils import depaginate
+
+    client = Client()
+    active = client.active_stack_model
+    if active.components.get(StackComponentType.MODEL_DEPLOYER):
+        return
+    having = sorted(
+        stack.name
+        for stack in depaginate(client.list_stacks, hydrate=True)
+        if stack.components.get(StackComponentType.MODEL_DEPLOYER)
+    )
+    where = (
+        f"stacks with one: {', '.join(having)}; switch with `zenml stack set {having[0]}`"
+        if having
+        else "register the `local` stack, which has one, with `make stacks`"
+    )
+    sys.exit(
+        f"error: {config.path} deploys with the stack's model deployer, and the active stack '{active.name}' "
+        f"has none; {where}"
+    )
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     quiet_process()
@@ -87,6 +116,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         return models(args.model, prune=args.prune, dry_run=args.dry_run)
     config = read_config(args.config)
     require_stack(config)
+    require_model_deployer(config)
     from pipelines import PIPELINES  # ZenML and TensorFlow: only once the arguments are known to be good
 
     options = {"enable_cache": False} if args.no_cache else {}

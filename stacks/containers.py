@@ -61,6 +61,8 @@ class World:
     zenml_url: str = ""
     zenml_password: str = ""
     parent_image: str = ""
+    #: The stack active on the local store before the client logged in to the world's server.
+    previous_stack: str = ""
     started: Dict[str, Started] = field(default_factory=dict)
 
     def stack_environment(self) -> Dict[str, str]:
@@ -336,6 +338,7 @@ def connect(world: World) -> str:
 
     config = GlobalConfiguration()
     if config.store_configuration.url != world.zenml_url:
+        world.previous_stack = Client().active_stack_model.name
         config.set_store(
             RestZenStoreConfiguration(url=world.zenml_url, username=zenml_server.USER, password=world.zenml_password)
         )
@@ -354,15 +357,28 @@ def connect(world: World) -> str:
     return register.register(definition, client)
 
 
-def disconnect(world: World) -> bool:
-    """Back to the local store if this process's client is logged in to the world's server."""
+def disconnect(world: World) -> Optional[str]:
+    """Back to the local store, on the stack that was active there before ``connect``, if this process's
+    client is logged in to the world's server; what the user is left with, for them to read.
+
+    Without this the repository would still name the server's ``docker`` stack, which the local store
+    does not have, and ZenML would fall back to its ``default`` stack: the next ``make run`` would train
+    from scratch there and ``make serve`` find no model deployer.
+    """
+    from zenml.client import Client
     from zenml.config.global_config import GlobalConfiguration
 
     config = GlobalConfiguration()
-    if world.zenml_url and config.store_configuration.url == world.zenml_url:
-        config.set_default_store()
-        return True
-    return False
+    if not world.zenml_url or config.store_configuration.url != world.zenml_url:
+        return None
+    config.set_default_store()
+    client = Client()
+    if world.previous_stack:
+        try:
+            client.activate_stack(world.previous_stack)
+        except KeyError:
+            return f"back on the local store; its stack '{world.previous_stack}' is gone: `zenml stack set NAME`"
+    return f"back on the local store, stack '{client.active_stack_model.name}'"
 
 
 def _status(state_dir: Path) -> str:
@@ -391,12 +407,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         elif args.command == "up":
             world = up(local_parent_image=args.local_parent_image)
             print(connect(world))
+            with _locked(STATE_DIR):
+                _save(STATE_DIR, world)
             print(_status(STATE_DIR))
             print(f"Use it: export $(cat {STATE_DIR / 'env'})  # then: zenml stack set docker")
         elif args.command == "down":
-            disconnect(load(STATE_DIR))
+            client = disconnect(load(STATE_DIR))
             stopped = down()
             print(f"stopped: {', '.join(stopped)}" if stopped else "nothing of ours was running")
+            if client is not None:
+                print(client)
         elif args.command == "status":
             print(_status(STATE_DIR))
         else:

@@ -103,3 +103,20 @@ def test_make_models_runs_the_models_command(tmp_path: Path) -> None:
 def test_run_needs_a_config_or_a_command() -> None:
     done = python("run.py")
     assert done.returncode == 2 and "give either --config CONFIG or the command `models`" in done.stderr
+
+
+def test_a_deploy_on_a_stack_without_a_model_deployer_names_the_stacks_that_have_one() -> None:
+    from stacks.register import main as register_main
+
+    client = Client()
+    assert register_main(["local", "--env-file", "/dev/null"]) == 0
+    before = client.active_stack_model.name
+    client.activate_stack("default")
+    try:
+        with pytest.raises(SystemExit) as refused:
+            run.main(["--config", str(PROJECT_ROOT / "configs" / "deploy.yaml")])
+    finally:
+        client.activate_stack(before)
+    message = str(refused.value.code)
+    assert "the active stack 'default' has none; stacks with one: " in message
+    assert "local" in message.split("stacks with one: ")[1] and "\n" not in message

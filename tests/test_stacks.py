@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,20 @@ def test_kubeflow_stack_uses_the_resource_aware_flavor(stack_flow) -> None:
 
 def test_switching_back_to_local_runs_the_pipeline(stack_flow) -> None:
     assert stack_flow["local"] == {"active_stack": "local", "status": "completed", "stack": "local"}
+
+
+def test_leaving_the_container_world_restores_the_stack_the_user_had(tmp_path: Path, sample_reviews) -> None:
+    _, env = client_workspace(tmp_path, sample_reviews)
+    with zenml_server(tmp_path / "server") as url:
+        result = run_flow(
+            "containers_login_flow.py", {**env, "SERVER_URL": url, "SERVER_PASSWORD": PASSWORD}, timeout=300
+        )
+    assert result == {"on_server": "docker", "after": "local", "message": "back on the local store, stack 'local'"}
+    next_command = subprocess.run(  # the user's next `make run`, a new process
+        [sys.executable, "-c", "from zenml.client import Client; print(Client().active_stack_model.name)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert next_command.stdout.split()[-1] == "local"
