@@ -17,8 +17,6 @@ from tests.pipeline_helpers import TRAINING_STEPS
 from tests.remote.kfp_spec import JOB_NAME
 from tests.servers import client_workspace, run_flow
 
-pytest.importorskip("kfp", reason="remote extra not installed (make install-remote)")
-
 MODEL = "review_classifier_kfp_tests"  # its own model on the world's server
 
 

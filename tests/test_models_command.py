@@ -25,11 +25,10 @@ def promotion(promoted: bool, reason: str) -> dict:
     return {"promotion": {"promoted": promoted, "reason": reason}}
 
 
-@pytest.fixture(scope="module")
-def versions() -> None:
+def create_versions(model: str) -> None:
     """1 promoted then archived, 2 older than thresholds and not promoted, 3 production, 4 gate failed, 5 a re-run."""
     client = Client()
-    client.create_model(MODEL)
+    client.create_model(model)
     for metadata, stage in [
         ({**METRICS, **promotion(True, "first")}, ModelStages.PRODUCTION),
         ({"test_metrics": METRICS["test_metrics"], **promotion(False, "no better")}, None),
@@ -37,14 +36,28 @@ def versions() -> None:
         (METRICS, None),
         ({**METRICS, **promotion(False, "version 5 not promoted: tie")}, None),
     ]:
-        version = client.create_model_version(MODEL)
-        log_metadata(metadata=metadata, model_name=MODEL, model_version=version.name)
+        version = client.create_model_version(model)
+        log_metadata(metadata=metadata, model_name=model, model_version=version.name)
         if stage:
-            client.update_model_version(MODEL, version.id, stage=stage, force=True)
+            client.update_model_version(model, version.id, stage=stage, force=True)
 
 
-def numbers() -> list:
-    return [v.number for v in Client().list_model_versions(model=MODEL, sort_by="number", size=100)]
+@pytest.fixture(scope="module")
+def versions() -> None:
+    """The versions the read-only tests share."""
+    create_versions(MODEL)
+
+
+@pytest.fixture
+def own_versions(request: pytest.FixtureRequest) -> str:
+    """A model of the test's own, for a test that deletes versions: the others never see it."""
+    model = f"{MODEL}_{request.node.name}"
+    create_versions(model)
+    return model
+
+
+def numbers(model: str) -> list:
+    return [v.number for v in Client().list_model_versions(model=model, sort_by="number", size=100)]
 
 
 def test_models_prints_the_table_without_loading_tensorflow(versions) -> None:
@@ -75,16 +88,17 @@ def test_a_version_without_a_threshold_is_refused_by_name(versions) -> None:
         decision_threshold(Client().get_model_version(MODEL, 2))
 
 
-def test_prune_deletes_exactly_the_never_promoted_unstaged_versions(versions, capsys) -> None:
-    run.main(["models", "--model", MODEL, "--prune", "--dry-run"])
-    assert numbers() == [1, 2, 3, 4, 5]
+def test_prune_deletes_exactly_the_never_promoted_unstaged_versions(own_versions, capsys) -> None:
+    model = own_versions
+    run.main(["models", "--model", model, "--prune", "--dry-run"])
+    assert numbers(model) == [1, 2, 3, 4, 5]
     assert capsys.readouterr().out.splitlines()[:3] == [
-        f"would delete {MODEL} version 2: no better",
-        f"would delete {MODEL} version 4: no promotion decision: its run stopped before the promote step",
-        f"would delete {MODEL} version 5: version 5 not promoted: tie",
+        f"would delete {model} version 2: no better",
+        f"would delete {model} version 4: no promotion decision: its run stopped before the promote step",
+        f"would delete {model} version 5: version 5 not promoted: tie",
     ]
-    run.main(["models", "--model", MODEL, "--prune"])
-    assert numbers() == [1, 3]
+    run.main(["models", "--model", model, "--prune"])
+    assert numbers(model) == [1, 3]
     out = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in out[:3]] == [f"deleted {MODEL} version {n}" for n in (2, 4, 5)]
+    assert [line.split(":")[0] for line in out[:3]] == [f"deleted {model} version {n}" for n in (2, 4, 5)]
     assert out[3].startswith("kept version(s) 1, 3 ")

@@ -22,8 +22,6 @@ from tests.pipeline_helpers import TRAINING_STEPS
 from tests.remote.kfp_spec import tasks
 from tests.servers import PASSWORD, client_workspace, run_flow, zenml_server
 
-pytest.importorskip("kfp", reason="remote extra not installed (make install-remote)")
-
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEST_IMAGE = "registry.example.com/ml/review-classifier:test"
 STACK_ENV = {

@@ -91,7 +91,6 @@ def kill(processes: List[psutil.Process]) -> None:
 
 def compile_with_memory(orchestrator_class: type, memory: str, directory: Path) -> dict:
     """Compile a one-task KFP pipeline whose task the orchestrator gives ``memory``; the task's resources."""
-    pytest.importorskip("kfp", reason="remote extra not installed (make install-remote)")
     from kfp import compiler, dsl
     from zenml.integrations.kubeflow.flavors import KubeflowOrchestratorConfig
 
