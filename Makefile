@@ -112,7 +112,7 @@ test: lint $(REMOTE) nginx container-tools
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
-## ruff's lint rules and formatting (ruff.toml); `make format` applies them.
+## ruff's lint rules and formatting (pyproject.toml); `make format` applies them.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -126,12 +126,14 @@ format: $(STAMP)
 bench: $(STAMP) $(SETUP) nginx
 	$(PY) benchmarks/run_all.py $(BENCH)
 
-## Re-resolve the pins. The remote lock is resolved first and constrains the base
-## one, so a venv with both has exactly the versions each promises.
+## Resolve pyproject.toml's dependencies into the pins every install, the step image and the Bento read:
+## requirements.txt (the dependencies), requirements-remote.txt (+ the `remote` extra), requirements-dev.txt
+## (+ the `dev` extra). The remote lock is resolved first and constrains the others, so a venv with several
+## has exactly the versions each promises. A pin already in a lock file stays while pyproject.toml allows it.
 lock: $(STAMP)
-	$(UV_COMPILE) requirements-remote.in -o requirements-remote.txt
-	$(UV_COMPILE) requirements.in -c requirements-remote.txt -o requirements.txt
-	$(UV_COMPILE) requirements-dev.in -o requirements-dev.txt
+	$(UV_COMPILE) pyproject.toml --extra remote -o requirements-remote.txt
+	$(UV_COMPILE) pyproject.toml -c requirements-remote.txt -o requirements.txt
+	$(UV_COMPILE) pyproject.toml --extra dev -c requirements-remote.txt -o requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache

