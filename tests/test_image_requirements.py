@@ -20,18 +20,18 @@ from serving.lock import pinned_requirements, read_lock
 from tests.imports import python_files, third_party_imports
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CODE = ["review_classifier", "steps", "pipelines", "stacks", "serving", "zenml_fixes", "run.py", "model_versions.py"]
-LOCAL_PACKAGES = {
+CODE = [
     "review_classifier",
     "steps",
     "pipelines",
     "stacks",
     "serving",
     "zenml_fixes",
-    "run",
-    "model_versions",
-    "tests",
-}
+    "run.py",
+    "model_versions.py",
+    "config_reference.py",
+]
+LOCAL_PACKAGES = {Path(entry).stem for entry in CODE} | {"tests"}
 
 
 def pinned(requirements_file: Path) -> dict:
