@@ -13,16 +13,24 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import List, NamedTuple, Optional
+from typing import Dict, List, NamedTuple, Optional
 
 import yaml
 
 from review_classifier.names import DEPLOYMENT_PIPELINE, MODEL_NAME, PIPELINE_NAMES, TRAINING_PIPELINE
 from review_classifier.quiet import quiet_process
 
+#: The project's run configs.
+CONFIGS = Path(__file__).resolve().parent / "configs"
+EPILOG = """\
+Every parameter a config can set, with its type, default and description:
+`python run.py params` (`--markdown`: docs/configuration.md, which explains the config files)."""
+
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--config", type=Path, help="run config YAML, e.g. configs/local.yaml")
     parser.add_argument("--no-cache", action="store_true", help="re-run every step, ignoring ZenML's cache")
     commands = parser.add_subparsers(dest="command", title="commands")
@@ -34,9 +42,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help="delete the versions never promoted and without a stage, whose runs have finished",
     )
     models.add_argument("--dry-run", action="store_true", help="with --prune: only print what would be deleted")
+    params = commands.add_parser("params", help="every parameter a config can set: type, default, description")
+    params.add_argument("--markdown", action="store_true", help="as docs/configuration.md, with its header")
     args = parser.parse_args(argv)
     if (args.command is None) == (args.config is None):
-        parser.error("give either --config CONFIG or the command `models`")
+        parser.error("give either --config CONFIG or a command (`models`, `params`)")
     return args
 
 
@@ -107,8 +117,21 @@ def require_model_deployer(config: RunConfig) -> None:
     )
 
 
+def configs_by_pipeline(folder: Path = CONFIGS) -> Dict[str, List[str]]:
+    """Pipeline name -> the config files in ``folder`` that run it (``configs/local.yaml``), read as ``main`` does."""
+    found: Dict[str, List[str]] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        found.setdefault(read_config(path).pipeline, []).append(path.relative_to(folder.parent).as_posix())
+    return found
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
+    if args.command == "params":
+        from config_reference import as_markdown, as_text, reference  # the settings classes; no ZenML, no Keras
+
+        pipelines = reference(configs_by_pipeline())
+        return print(as_markdown(pipelines) if args.markdown else as_text(pipelines), end="")
     quiet_process()
     if args.command == "models":
         from model_versions import main as models  # ZenML only, never TensorFlow

@@ -26,7 +26,15 @@ def inference_pipeline(
     output_uri: Optional[str] = None,
     drift_settings: DriftSettings = DriftSettings(),
 ) -> None:
-    """ingest_texts -> check_drift -> drift gate -> predict (with the production version and its threshold)."""
+    """ingest_texts -> check_drift -> drift gate -> predict (with the production version and its threshold).
+
+    Args:
+        data_uri: The new reviews: CSV, .csv.gz or Parquet; a local path or an artifact-store URI.
+        dataset: Which columns hold the text (the label columns are not needed).
+        output_uri: Also write the predictions there (CSV, .csv.gz or Parquet). Unset: only the
+            ``predictions`` artifact.
+        drift_settings: When a difference from the training data warns or stops the run before predicting.
+    """
     new_reviews = ingest_texts(data_uri, dataset)
     drift, _report = check_drift(new_reviews, drift_settings)
     drift_gate(drift)

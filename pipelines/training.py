@@ -10,7 +10,7 @@ from pipelines.docker_settings import DOCKER_SETTINGS
 from pipelines.model_card import MODEL_CARD
 from review_classifier.dataset import DatasetSchema
 from review_classifier.metrics import check_threshold
-from review_classifier.model import DEFAULT_CANDIDATES, ModelSettings
+from review_classifier.model_settings import DEFAULT_CANDIDATES, ModelSettings
 from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.splits import SplitSettings
 from review_classifier.text import DEFAULT_NORMALIZATIONS, NormalizationSettings
@@ -56,10 +56,24 @@ def training_pipeline(
     """ingest -> preprocess (each normalization) -> choose one -> split -> tokenize -> train (and baseline)
     -> evaluate -> quality gate -> promote.
 
-    With ``beat_baseline`` the quality gate also requires the model to beat the TF-IDF + logistic
-    regression baseline, fitted on the same splits, on ``promotion_metric``.
-    ``decision_threshold`` (P(positive) from which a review is labelled positive)
-    belongs to the model version: checked here, before any step runs.
+    ``decision_threshold`` belongs to the model version: checked here, before any step runs.
+
+    Args:
+        data_uri: The labelled reviews: CSV, .csv.gz or Parquet; a local path or an artifact-store URI.
+        dataset: Which columns hold the text and the label, and which label values mean what.
+        normalizations: Text normalizations to choose from, by the validation ROC-AUC of the linear
+            baseline on each. Unset: ``DEFAULT_NORMALIZATIONS``.
+        split_settings: The stratified train / validation / test split.
+        vocabulary_settings: Size of the vocabulary and tokens kept per text.
+        candidates: Models to train; the best on validation ROC-AUC is kept. Unset: ``DEFAULT_CANDIDATES``.
+        seed: Random seed of model training (weights, dropout, batch order).
+        quality_minimums: Test metric -> minimum; below any, the run fails and promotes nothing.
+            Unset: ``DEFAULT_QUALITY_MINIMUMS``; ``{}``: no minimum.
+        promotion_metric: Test metric that decides promotion over the production version
+            (and the comparison with the baseline).
+        decision_threshold: P(positive) from which a review is labelled positive; stored with the version.
+        beat_baseline: The quality gate also requires the model to beat the TF-IDF + logistic
+            regression baseline, fitted on the same splits, on ``promotion_metric``.
     """
     check_threshold(decision_threshold)
     reviews = ingest(data_uri, dataset)

@@ -27,10 +27,14 @@ class DatasetSchema(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    text_columns: List[str] = Field(["Title", "Review Text"], min_length=1)
-    label_column: str = "Recommended IND"
-    positive_labels: List[Union[int, str]] = Field([1], min_length=1)
-    negative_labels: List[Union[int, str]] = Field([0], min_length=1)
+    text_columns: List[str] = Field(
+        ["Title", "Review Text"], min_length=1, description="Columns joined, in this order, into the text to classify."
+    )
+    label_column: str = Field("Recommended IND", description="Column of the label (training only).")
+    positive_labels: List[Union[int, str]] = Field(
+        [1], min_length=1, description='Label values meaning positive (1, 1.0 and "1" are the same).'
+    )
+    negative_labels: List[Union[int, str]] = Field([0], min_length=1, description="Label values meaning negative.")
 
     @model_validator(mode="after")
     def _labels_disjoint(self) -> "DatasetSchema":

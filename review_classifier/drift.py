@@ -86,8 +86,8 @@ class Limit(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    warn: Optional[float] = Field(None, ge=0)
-    stop: Optional[float] = Field(None, ge=0)
+    warn: Optional[float] = Field(None, ge=0, description="Effect from which the check warns; the run goes on.")
+    stop: Optional[float] = Field(None, ge=0, description="Effect from which the check stops the run.")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Limit":
@@ -110,11 +110,15 @@ class DriftSettings(BaseModel):
         description="Chance of any false alarm on a batch like the training data; each of the five checks "
         "gets alpha / 5 (Bonferroni).",
     )
-    oov_rate: Limit = Limit(warn=0.05, stop=0.25)
-    empty_rows: Limit = Limit(warn=0.1, stop=0.9)
-    text_length: Limit = Limit(warn=0.2)
-    token_distribution: Limit = Limit(warn=0.2, stop=0.4)
-    positive_rate: Limit = Limit(warn=0.2)
+    oov_rate: Limit = Field(
+        Limit(warn=0.05, stop=0.25), description="Rise of the share of tokens the vocabulary does not know."
+    )
+    empty_rows: Limit = Field(Limit(warn=0.1, stop=0.9), description="Rise of the share of rows with no text.")
+    text_length: Limit = Field(Limit(warn=0.2), description="Distance between the tokens-per-text distributions.")
+    token_distribution: Limit = Field(
+        Limit(warn=0.2, stop=0.4), description="Distance between the distributions of training's frequent tokens."
+    )
+    positive_rate: Limit = Field(Limit(warn=0.2), description="Absolute change of the predicted-positive rate.")
 
 
 class Reference(BaseModel):

@@ -14,13 +14,13 @@ the vocabulary JSON and the ``.keras`` file.
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Optional
 
 import keras
 import numpy as np
 from keras import layers, ops
-from pydantic import BaseModel, ConfigDict, Field
 
+from review_classifier.model_settings import ModelSettings
 from review_classifier.names import MODEL_NAME
 from review_classifier.vocabulary import PAD_ID
 from review_classifier.wide import KERAS_PACKAGE, TfidfLogit, WideFit, bag_sizes, bags
@@ -30,39 +30,6 @@ CALIBRATION_LAYER = "calibration"
 WIDE_LOGIT, DEEP_LOGIT = "wide_logit", "deep_logit"
 #: The layers whose logits it weighs, in this order (the linear candidate has the first only).
 LOGIT_PARTS = (WIDE_LOGIT, DEEP_LOGIT)
-
-
-class ModelSettings(BaseModel):
-    """Architecture and optimisation hyperparameters of one candidate."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    deep: bool = Field(True, description="False: the wide (linear) part alone, a logistic regression on the bags.")
-    embedding_dim: int = Field(64, gt=0)
-    spatial_dropout: float = Field(0.5, ge=0.0, lt=1.0, description="Drops whole embedding channels.")
-    recurrent_units: int = Field(32, ge=0, description="BiLSTM units per direction; 0 = average pooling.")
-    dense_units: int = Field(32, gt=0)
-    dropout: float = Field(0.5, ge=0.0, lt=1.0)
-    bigram_buckets: int = Field(
-        1 << 20, ge=0, description="Hash buckets of the wide bigram part (few collisions); 0 = unigrams only."
-    )
-    wide_c: List[float] = Field(
-        [0.25, 1.0, 4.0, 16.0], min_length=1, description="Inverse L2 strengths of the wide fit; best on validation."
-    )
-    wide_min_df: int = Field(2, ge=1, description="Training texts a wide feature must occur in to count.")
-    learning_rate: float = Field(1e-3, gt=0.0)
-    batch_size: int = Field(64, gt=0)
-    epochs: int = Field(15, gt=0)
-    patience: int = Field(3, ge=0, description="Epochs without validation ROC-AUC gain before stopping.")
-
-
-#: The default sweep: a BiLSTM wide & deep model at two embedding sizes, and the wide (linear) part alone,
-#: so the chosen model is never worse on validation than the linear model wherever that is best.
-DEFAULT_CANDIDATES = (
-    ModelSettings(patience=2),
-    ModelSettings(embedding_dim=128, patience=2),
-    ModelSettings(deep=False, patience=2),
-)
 
 
 def build_model(

@@ -16,7 +16,7 @@ class SplitSettings(BaseModel):
 
     test_size: float = Field(0.2, gt=0.0, lt=1.0, description="Fraction of all rows held out for the test.")
     validation_size: float = Field(0.1, gt=0.0, lt=1.0, description="Fraction of the remaining rows.")
-    seed: int = 0
+    seed: int = Field(0, description="Random state of both draws: the same seed gives the same rows.")
 
 
 class SplitIndices(NamedTuple):

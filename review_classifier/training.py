@@ -17,7 +17,8 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from review_classifier.calibration import Calibration, calibrate
-from review_classifier.model import ModelSettings, build_model, inference_function
+from review_classifier.model import build_model, inference_function
+from review_classifier.model_settings import ModelSettings
 from review_classifier.wide import WideFit, fit_wide
 
 logger = logging.getLogger(__name__)

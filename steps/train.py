@@ -11,7 +11,7 @@ from zenml import ArtifactConfig, step
 from zenml.enums import ArtifactType
 
 from review_classifier.dataset import LABEL
-from review_classifier.model import ModelSettings
+from review_classifier.model_settings import ModelSettings
 from review_classifier.training import sweep
 from review_classifier.vocabulary import Vocabulary
 from steps.caching import project_code_policy

@@ -29,9 +29,13 @@ LOCAL = {*SETUPTOOLS["packages"], *SETUPTOOLS["py-modules"], "tests", "benchmark
 #: The code each install runs -> the extras it adds to [project].dependencies. `make run`, `make serve` and the
 #: Bento install the dependencies alone; the container stacks and the step image add `remote`; `make bench`
 #: adds `dev`; `make test` installs everything.
+REMOTE_CODE = ["stacks", "zenml_fixes"]
 INSTALLS = {
-    "base": (["review_classifier", "steps", "pipelines", "serving", "run.py", "model_versions.py"], []),
-    "remote": (["stacks", "zenml_fixes"], ["remote"]),
+    "base": (
+        [p for p in SETUPTOOLS["packages"] if p not in REMOTE_CODE] + [f"{m}.py" for m in SETUPTOOLS["py-modules"]],
+        [],
+    ),
+    "remote": (REMOTE_CODE, ["remote"]),
     "bench": (["benchmarks"], ["dev"]),
     "test": (["tests"], ["remote", "dev"]),
 }

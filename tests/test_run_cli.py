@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import BaseModel
 from zenml.client import Client
 
+import config_reference
 import run
+from review_classifier.model_settings import ModelSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,6 +27,59 @@ def test_help_prints_only_the_usage() -> None:
     done = python("run.py", "--help")
     assert done.returncode == 0 and done.stderr == ""
     assert done.stdout.startswith("usage: run.py")
+    assert "`python run.py params`" in done.stdout  # where the parameters are
+
+
+def run_params(*options: str) -> tuple[str, list]:
+    """``run.py params`` in a fresh interpreter: its output, and which of ZenML, TensorFlow, Keras it loaded."""
+    probe = (
+        "import contextlib, io, sys, run\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        f"    run.main(['params', *{list(options)!r}])\n"
+        "print(out.getvalue(), end='')\n"
+        "print(sorted(m for m in ('zenml', 'tensorflow', 'keras') if m in sys.modules))\n"
+    )
+    done = python("-c", probe)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    output, _, loaded = done.stdout.rstrip("\n").rpartition("\n")
+    return output + "\n", yaml.safe_load(loaded)
+
+
+def test_params_lists_every_model_setting_with_its_default_without_tensorflow() -> None:
+    output, loaded = run_params()
+    assert loaded == []
+    listed = {}
+    for line in output.splitlines():
+        if line.startswith("  candidates[]."):
+            name, _, default = line.strip().removeprefix("candidates[].").partition(" = ")
+            listed[name.split(":")[0]] = yaml.safe_load(default)
+    assert listed == {name: field.default for name, field in ModelSettings.model_fields.items()}
+
+
+def test_the_reference_is_the_pipelines_signatures_with_a_description_each() -> None:
+    from pipelines import PIPELINES  # TensorFlow: here only, to check what run.py params read without it
+
+    pipelines = {p.name: p for p in config_reference.reference(run.configs_by_pipeline())}
+    assert set(pipelines) == set(PIPELINES)
+    for name, pipeline in PIPELINES.items():
+        listed = {p.name: p for p in pipelines[name].parameters}
+        for parameter in inspect.signature(pipeline.entrypoint).parameters.values():
+            shown = listed[parameter.name].default
+            if parameter.default is inspect.Parameter.empty or isinstance(parameter.default, BaseModel):
+                assert shown is None, parameter.name
+            else:
+                assert yaml.safe_load(shown) == parameter.default, parameter.name
+        undescribed = [p.name for p in listed.values() if not p.description.removeprefix("Required. ")]
+        assert not undescribed, f"{name}: give these a description in the code: {undescribed}"
+    assert pipelines["training"].configs == [f"configs/{c}.yaml" for c in ("docker", "kubeflow", "local", "vertex")]
+
+
+def test_docs_configuration_md_is_what_run_py_params_generates() -> None:
+    output, loaded = run_params("--markdown")
+    assert loaded == []
+    committed = (PROJECT_ROOT / "docs" / "configuration.md").read_text()
+    assert committed == output, f"docs/configuration.md is out of date: run `{config_reference.REGENERATE}`"
 
 
 @pytest.mark.parametrize(
@@ -120,3 +177,6 @@ def test_a_deploy_on_a_stack_without_a_model_deployer_names_the_stacks_that_have
     message = str(refused.value.code)
     assert "the active stack 'default' has none; stacks with one: " in message
     assert "local" in message.split("stacks with one: ")[1] and "\n" not in message
+
+
+    assert done.returncode == 2 and "give either --config CONFIG or a command (`models`, `params`)" in done.stderr

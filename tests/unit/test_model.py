@@ -6,7 +6,8 @@ import pytest
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
-from review_classifier.model import ModelSettings, build_model, inference_function
+from review_classifier.model import build_model, inference_function
+from review_classifier.model_settings import ModelSettings
 from review_classifier.training import sweep
 from review_classifier.wide import HashedBigrams, fit_wide
 
