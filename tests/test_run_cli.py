@@ -159,7 +159,7 @@ def test_make_models_runs_the_models_command(tmp_path: Path) -> None:
 
 def test_run_needs_a_config_or_a_command() -> None:
     done = python("run.py")
-    assert done.returncode == 2 and "give either --config CONFIG or the command `models`" in done.stderr
+    assert done.returncode == 2 and "give either --config CONFIG or a command (`models`, `params`)" in done.stderr
 
 
 def test_a_deploy_on_a_stack_without_a_model_deployer_names_the_stacks_that_have_one() -> None:
@@ -177,6 +177,3 @@ def test_a_deploy_on_a_stack_without_a_model_deployer_names_the_stacks_that_have
     message = str(refused.value.code)
     assert "the active stack 'default' has none; stacks with one: " in message
     assert "local" in message.split("stacks with one: ")[1] and "\n" not in message
-
-
-    assert done.returncode == 2 and "give either --config CONFIG or a command (`models`, `params`)" in done.stderr
