@@ -30,18 +30,32 @@ def _source_file(module: str) -> Optional[Path]:
     return None
 
 
-@lru_cache(maxsize=None)
-def _imported_names(module: str, source: Path) -> Tuple[str, ...]:
-    """Every module an import statement of ``source`` may load, including ``from package import submodule``.
+def module_name(source: Path) -> str:
+    """``review_classifier/model.py`` -> ``review_classifier.model``; "" for a file outside the project."""
+    if not source.resolve().is_relative_to(PROJECT_ROOT):
+        return ""
+    parts = source.resolve().relative_to(PROJECT_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
-    Cached: each step module imports the same shared modules, which are parsed once per process.
+
+@lru_cache(maxsize=None)
+def imported_names(source: Path) -> Tuple[str, ...]:
+    """Every module an import statement of ``source`` may load, absolute, including ``from package import
+    submodule``: the project's one reading of imports (cache keys here; declared dependencies, the image's
+    requirements and the direction of imports in the tests).
+
+    Cached: each step module imports the same shared modules, which are parsed once per process. A relative
+    import in a file outside the project has no package to resolve against and is left out.
     """
+    module = module_name(source)
     package = module if source.name == "__init__.py" else module.rpartition(".")[0]
     names = []
     for node in ast.walk(ast.parse(source.read_text(), str(source))):
         if isinstance(node, ast.Import):
             names.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
+            if node.level and not package:
+                continue
             base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
             names.append(base)
             names.extend(f"{base}.{alias.name}" for alias in node.names)
@@ -64,7 +78,7 @@ def project_sources(module: str) -> FrozenSet[str]:
         if name in found or source is None:
             continue
         found[name] = source
-        pending.extend(_imported_names(name, source))
+        pending.extend(imported_names(source))
     return frozenset(path.relative_to(PROJECT_ROOT).as_posix() for path in found.values())
 
 

@@ -1,14 +1,16 @@
-"""What code imports, read from its source without running it: for the image, the Bento and the fixes' tests."""
+"""What code imports, read from its source without running it (``steps.caching.imported_names``): for the
+declared dependencies, the image, the Bento and the fixes' tests."""
 
 from __future__ import annotations
 
-import ast
 import sys
 from importlib.metadata import packages_distributions
 from pathlib import Path
 from typing import Dict, Iterable, List, Set
 
 from packaging.utils import canonicalize_name
+
+from steps.caching import imported_names
 
 
 def python_files(root: Path, entries: Iterable[str]) -> List[Path]:
@@ -21,14 +23,8 @@ def python_files(root: Path, entries: Iterable[str]) -> List[Path]:
 
 
 def imports(file: Path) -> Set[str]:
-    """The absolute modules ``file`` imports: ``import a.b`` -> ``a.b``, ``from a.b import c`` -> ``a.b``."""
-    modules = set()
-    for node in ast.walk(ast.parse(file.read_text())):
-        if isinstance(node, ast.Import):
-            modules |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            modules.add(node.module)
-    return modules
+    """The modules ``file`` may load by its import statements, absolute (see ``imported_names``)."""
+    return set(imported_names(file.resolve()))
 
 
 def third_party_imports(files: Iterable[Path], local: Set[str]) -> Dict[str, Set[str]]:
