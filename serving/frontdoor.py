@@ -13,10 +13,10 @@ import re
 import shutil
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 from typing import Optional, Set
 
+import httpx
 import psutil
 
 from serving.nginx_conf import BACKEND_HEADER, render
@@ -140,11 +140,12 @@ def _config(port: int, backend: int, next_backend: Optional[int] = None) -> str:
 def routed_backend(port: int) -> Optional[int]:
     """The backend port that answered, through the front door on ``port``, that it is ready (None if none did)."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
-            header = response.headers.get(BACKEND_HEADER)
-    except OSError:  # HTTPError too: a backend that is down or not ready does not count
+        response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+    except httpx.TransportError:
         return None
-    return int(header.rsplit(":", 1)[1]) if header else None
+    header = response.headers.get(BACKEND_HEADER)
+    # A backend that is down or not ready does not count.
+    return int(header.rsplit(":", 1)[1]) if header and response.status_code == 200 else None
 
 
 def switch(port: int, new: int, old: Optional[int]) -> None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Iterator, Optional
+
+import httpx
 
 BENTOML = str(Path(sys.executable).parent / "bentoml")
 
@@ -44,23 +44,12 @@ def wait_until_ready(
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"service at {url} exited with code {process.returncode} before becoming ready")
         try:
-            with urllib.request.urlopen(url + path, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
+            if httpx.get(url + path, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
     raise TimeoutError(f"service at {url} not ready after {timeout:.0f} s")
-
-
-def get_json(url: str, timeout: float = 30) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return json.loads(response.read())
-
-
-def post_json(url: str, payload: Any, timeout: float = 30) -> Any:
-    request = urllib.request.Request(url, json.dumps(payload).encode(), {"content-type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return json.loads(response.read())
 
 
 def serve_bento(bento_tag: str, port: int, log: Path) -> subprocess.Popen:

@@ -16,11 +16,11 @@ from review_classifier.quiet import quiet_process
 
 quiet_process()
 
+import httpx  # noqa: E402
 from zenml.client import Client  # noqa: E402
 
 from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE  # noqa: E402
 from serving import frontdoor, record  # noqa: E402
-from serving.process import get_json  # noqa: E402
 from steps.registry import production_version  # noqa: E402
 
 
@@ -66,8 +66,8 @@ def disagreements(
 
 def metadata(url: str) -> Optional[Dict[str, Any]]:
     try:
-        return get_json(url + "/info/metadata", timeout=10)
-    except OSError:
+        return httpx.get(url + "/info/metadata", timeout=10).raise_for_status().json()
+    except httpx.HTTPError:
         return None
 
 

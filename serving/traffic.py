@@ -7,12 +7,12 @@ one moment from which every request goes to the new backend, never back.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-import urllib.request
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, NamedTuple, Optional
+
+import httpx
 
 from serving.nginx_conf import BACKEND_HEADER
 
@@ -29,12 +29,10 @@ class Response(NamedTuple):
 
 def request(url: str) -> Response:
     sent = time.monotonic()
-    body = json.dumps({"texts": [TEXT]}).encode()
     try:
-        call = urllib.request.Request(url + "/predict", body, {"content-type": "application/json"})
-        with urllib.request.urlopen(call, timeout=60) as answer:
-            version = json.loads(answer.read())[0]["model_version"]
-            return Response(sent, time.monotonic(), version, answer.headers.get(BACKEND_HEADER))
+        answer = httpx.post(url + "/predict", json={"texts": [TEXT]}, timeout=60).raise_for_status()
+        version = answer.json()[0]["model_version"]
+        return Response(sent, time.monotonic(), version, answer.headers.get(BACKEND_HEADER))
     except Exception as error:  # counted, never hidden
         return Response(sent, time.monotonic(), None, None, repr(error))
 

@@ -12,11 +12,10 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Callable, Dict, List, Mapping, NamedTuple, Optional
 
+import httpx
 import psutil
 
 
@@ -119,9 +118,6 @@ def port_holder(port: int) -> str:
 def http_status(url: str, headers: Optional[Dict[str, str]] = None) -> Optional[int]:
     """The HTTP status ``url`` answers with, None if nothing answers."""
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=3) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
+        return httpx.get(url, headers=headers, timeout=3).status_code
+    except httpx.TransportError:
         return None

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Annotated, Any, Dict, Optional, Union
 
+import httpx
 from zenml import ArtifactConfig, Model, get_step_context, log_metadata, step
 from zenml.client import Client
 from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
@@ -23,7 +24,7 @@ from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE, TEST_METRI
 from serving import frontdoor, record
 from serving.bento import build_bento, save_model
 from serving.container import containerize
-from serving.process import free_port, get_json, post_json, serving_workers
+from serving.process import free_port, serving_workers
 from steps.registry import decision_threshold, require_production
 
 logger = logging.getLogger(__name__)
@@ -68,8 +69,11 @@ def bento_builder(
 def prove(url: str, model: Model) -> Dict[str, Any]:
     """The service's ``/info/metadata``, once it has predicted and says it serves ``model``'s version."""
     version = str(model.version)
-    answered = [r["model_version"] for r in post_json(url + "/predict", {"texts": SMOKE_TEXTS})]
-    info = get_json(url + "/info/metadata")
+    answered = [
+        r["model_version"]
+        for r in httpx.post(url + "/predict", json={"texts": SMOKE_TEXTS}, timeout=30).raise_for_status().json()
+    ]
+    info = httpx.get(url + "/info/metadata", timeout=30).raise_for_status().json()
     if answered != [version] * len(SMOKE_TEXTS) or (info["model_name"], info["model_version"]) != (model.name, version):
         raise RuntimeError(f"the new service at {url} serves {info} (predictions by {answered}), not version {version}")
     return info

@@ -6,10 +6,10 @@ import json
 import re
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 from typing import Dict, NamedTuple
 
+import httpx
 import pytest
 import zenml
 
@@ -28,9 +28,8 @@ SURVEY_RULE = re.compile(
 
 
 def get(url: str):
-    with urllib.request.urlopen(url, timeout=30) as response:
-        body = response.read().decode()
-        return response.status, response.headers.get("content-type", ""), body
+    response = httpx.get(url, timeout=30)
+    return response.status_code, response.headers.get("content-type", ""), response.text
 
 
 class Dashboard(NamedTuple):
@@ -53,16 +52,10 @@ def skip_survey(env: Dict[str, str]) -> subprocess.CompletedProcess:
 
 def current_user(url: str) -> dict:
     """/api/v1/current-user as the dashboard sees it, logged in as the local server's default user."""
-    login = urllib.request.Request(
-        url + "/api/v1/login", b"username=default&password=", {"content-type": "application/x-www-form-urlencoded"}
-    )
-    with urllib.request.urlopen(login, timeout=30) as response:
-        token = json.loads(response.read())["access_token"]
-    request = urllib.request.Request(
-        url + "/api/v1/current-user?hydrate=true", headers={"authorization": f"Bearer {token}"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
+    login = httpx.post(url + "/api/v1/login", data={"username": "default", "password": ""}, timeout=30)
+    token = login.raise_for_status().json()["access_token"]
+    headers = {"authorization": f"Bearer {token}"}
+    return httpx.get(url + "/api/v1/current-user?hydrate=true", headers=headers, timeout=30).raise_for_status().json()
 
 
 @pytest.fixture(scope="module")

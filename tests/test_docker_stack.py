@@ -8,11 +8,10 @@ the runtime fails here with the command that installs it; nothing is skipped.
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 from stacks import containers
@@ -78,8 +77,7 @@ def test_training_runs_every_step_in_a_container_pulled_from_the_registry(world,
     assert first["status"] == "completed" and first["stack"] == "docker"
     assert first["steps"] == dict.fromkeys(FLOW_STEPS, "completed")
     assert first["images"] and all(image.startswith(f"{world.registry}/") for image in first["images"])
-    with urllib.request.urlopen(f"http://{world.registry}/v2/_catalog", timeout=30) as response:
-        catalog = json.loads(response.read())["repositories"]
+    catalog = httpx.get(f"http://{world.registry}/v2/_catalog", timeout=30).raise_for_status().json()["repositories"]
     assert {image[len(world.registry) + 1 :].split("@")[0].split(":")[0] for image in first["images"]} <= set(catalog)
 
     client = containers.docker_client(world.docker_host)
