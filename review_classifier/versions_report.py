@@ -35,9 +35,10 @@ def versions_html(versions: Sequence[VersionSummary], title: str, current: int) 
     rows = "".join(_row(v, current) for v in oldest_first(versions))
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:sans-serif;margin:1.5em}} table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 10px;text-align:left}} td.num{{text-align:right}}
-tr.current{{background:#fff8e1;font-weight:bold}}</style>
+<style>body{{font-family:sans-serif;font-size:14px;margin:1em}} h2{{font-size:1.2em}}
+table{{border-collapse:collapse}} caption{{text-align:left;padding:4px 0}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;white-space:nowrap}} td.num{{text-align:right}}
+td:last-child{{white-space:normal;min-width:16em}} tr.current{{background:#fff8e1;font-weight:bold}}</style>
 </head><body>
 <h2>{html.escape(title)}</h2>
 <p class="decision">This run: {html.escape(decided.reason)}.</p>
