@@ -8,25 +8,31 @@ from __future__ import annotations
 from typing import List
 
 from zenml.client import Client
+from zenml.models import ModelVersionResponse
 from zenml.utils.pagination_utils import depaginate
 
 from review_classifier.versions import VersionSummary, format_table, prunable
 
 
 def summaries(client: Client, model_name: str) -> List[VersionSummary]:
-    """Every version of the model with its metadata, and whether one of its runs is still going."""
+    """Every version of the model with its metadata, the run that made it, and whether one of its runs is
+    still going. Also the promote step's dashboard page (steps/promote.py): one source for both tables."""
     versions = depaginate(client.list_model_versions, model=model_name, sort_by="number", hydrate=True)
-    return [
-        VersionSummary(
-            id=v.id,
-            number=v.number,
-            stage=v.stage,
-            created=v.created,
-            metadata=v.run_metadata,
-            running=any(not r.status.is_finished for r in depaginate(client.list_pipeline_runs, model_version_id=v.id)),
-        )
-        for v in versions
-    ]
+    return [_summary(client, v) for v in versions]
+
+
+def _summary(client: Client, version: ModelVersionResponse) -> VersionSummary:
+    # Oldest first: the run that created the version; later ones (deployment, batch inference) only use it.
+    runs = depaginate(client.list_pipeline_runs, model_version_id=version.id, sort_by="created")
+    return VersionSummary(
+        id=version.id,
+        number=version.number,
+        stage=version.stage,
+        created=version.created,
+        metadata=version.run_metadata,
+        running=any(not r.status.is_finished for r in runs),
+        run=runs[0].name if runs else None,
+    )
 
 
 def main(model_name: str, prune: bool = False, dry_run: bool = False) -> None:

@@ -6,6 +6,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Dict, NamedTuple
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from zenml.enums import ExecutionStatus
 from review_classifier.dataset import DataValidationError
 from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.text import DEFAULT_NORMALIZATIONS, NormalizationSettings
+from review_classifier.versions import COLUMNS
 from review_classifier.vocabulary import Vocabulary
 from steps.evaluate import QualityGateError
 from tests.pipeline_helpers import (
@@ -26,6 +28,24 @@ from tests.pipeline_helpers import (
     run_training,
     write_config,
 )
+from tests.unit.test_versions_report import parse
+
+
+class VersionsPage(NamedTuple):
+    rows: Dict[int, Dict[str, str]]  # version number -> {column: cell}
+    current: int  # the version whose row is marked
+    decision: str
+
+
+def versions_page(run) -> VersionsPage:
+    """The promote step's ``model_versions`` artifact of ``run``, an HTML visualization, read back as a table."""
+    artifact = run.steps["promote"].outputs["model_versions"][0]
+    assert [v.type.value for v in artifact.visualizations] == ["html"]
+    table = parse(artifact.load())
+    assert table.rows[0][1] == list(COLUMNS)
+    rows = {int(cells[0]): dict(zip(COLUMNS, cells, strict=True)) for _, cells in table.rows[1:]}
+    (current,) = [int(cells[0]) for css, cells in table.rows[1:] if css == "current"]
+    return VersionsPage(rows, current, table.decision)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +117,20 @@ def test_dashboard_report_is_an_html_visualization(first_run) -> None:
     assert [v.type.value for v in report.visualizations] == ["html"]
 
 
+def test_promote_shows_every_model_version_and_its_decision_in_the_dashboard(first_run) -> None:
+    page = versions_page(first_run)
+    version = Client().get_model_version(MODEL_NAME, first_run.model_version.id)
+    numbers = [v.number for v in Client().list_model_versions(model=MODEL_NAME, sort_by="number", size=100)]
+    assert list(page.rows) == numbers and page.current == version.number
+    reason = version.run_metadata["promotion"]["reason"]
+    row = page.rows[version.number]
+    assert (row["stage"], row["run"], row["promoted"], row["reason"]) == ("production", first_run.name, "yes", reason)
+    assert row["threshold"] == "0.50" and float(row["ROC-AUC"]) == pytest.approx(
+        version.run_metadata["test_metrics"]["roc_auc"], abs=5e-5
+    )
+    assert page.decision == f"This run: {reason}."
+
+
 def test_second_run_reuses_the_cached_corpus(first_run, tmp_path: Path, sample_csv: Path, capfd) -> None:
     second = run_training(write_config(tmp_path, str(sample_csv), quality_minimums={}))
     assert_quiet("".join(capfd.readouterr()))
@@ -136,7 +170,7 @@ def test_a_worse_model_does_not_replace_production(first_run, tmp_path: Path, sa
     before = production()
     worse = run_training(write_config(tmp_path, str(sample_csv), candidates=[USELESS_CANDIDATE], quality_minimums={}))
     assert worse.status == ExecutionStatus.COMPLETED
-    assert worse.steps["promote"].outputs["output"][0].load() is False
+    assert worse.steps["promote"].outputs["promoted"][0].load() is False
     assert production().id == before.id
     new_version = Client().get_model_version(MODEL_NAME, worse.model_version.id)
     assert new_version.stage is None
@@ -145,6 +179,12 @@ def test_a_worse_model_does_not_replace_production(first_run, tmp_path: Path, sa
         rf"{before.number} \(0\.\d{{4}}\) on this test split; production stays version {before.number}",
         new_version.run_metadata["promotion"]["reason"],
     )
+    page = versions_page(worse)
+    assert page.current == new_version.number and set(page.rows) >= {before.number, new_version.number}
+    assert [n for n, row in page.rows.items() if row["stage"] == "production"] == [before.number]
+    row = page.rows[new_version.number]
+    assert (row["stage"], row["run"], row["promoted"]) == ("-", worse.name, "no")
+    assert row["reason"] == new_version.run_metadata["promotion"]["reason"]
 
 
 def test_a_model_that_does_not_beat_the_baseline_fails_the_gate(first_run, tmp_path: Path, sample_csv: Path) -> None:
