@@ -1,4 +1,5 @@
-"""The front door's nginx configuration, as text: pure, so every switch is a rendering plus a reload.
+"""The front door's nginx configuration, rendered from ``templates/nginx.conf.j2``: every switch is a
+rendering plus a reload.
 
 nginx reads its configuration only at start and on reload, and during a reload old and new
 workers accept connections side by side for a moment. So a switch never relies on a reload
@@ -12,12 +13,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+import jinja2
+
 #: Request bodies up to this size are accepted (the service itself bounds texts and their number).
 MAX_BODY = "8m"
 #: The response header naming the backend that answered: the status command checks it.
 BACKEND_HEADER = "X-Backend"
 #: nginx's temporary files, under the prefix: its compiled-in defaults need root.
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("serving", "templates"),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
 
 
 def render(
@@ -37,33 +47,13 @@ def render(
     """
     if (next_backend is None) != (flag is None):
         raise ValueError("next_backend and flag go together")
-    choice = f"    set $backend 127.0.0.1:{backend};\n"
-    if next_backend is not None:
-        choice += f"    if (-f {flag}) {{\n      set $backend 127.0.0.1:{next_backend};\n    }}\n"
-    temp = "".join(f"  {kind}_temp_path temp/{kind};\n" for kind in TEMP_PATHS)
-    return (
-        (f"user {user};\n" if user else "")
-        + "worker_processes 1;\n"
-        + "pid nginx.pid;\n"
-        + "events {\n  worker_connections 1024;\n}\n"
-        + "http {\n"
-        + "  access_log off;\n"
-        + temp
-        + "  server {\n"
-        + f"    listen 127.0.0.1:{port};\n"
-        # No keep-alive to clients: a reload closes idle kept-alive connections, and a request
-        # sent on one just then would fail on the client's side.
-        + "    keepalive_timeout 0;\n"
-        + f"    client_max_body_size {MAX_BODY};\n"
-        + choice
-        + "    location / {\n"
-        + "      proxy_pass http://$backend;\n"
-        # Never retried behind the client's back: a failure is the client's to see and count.
-        + "      proxy_next_upstream off;\n"
-        + "      proxy_read_timeout 60s;\n"
-        + "      proxy_set_header Host $host;\n"
-        + f"      add_header {BACKEND_HEADER} $backend always;\n"
-        + "    }\n"
-        + "  }\n"
-        + "}\n"
+    return _TEMPLATES.get_template("nginx.conf.j2").render(
+        port=port,
+        backend=backend,
+        flag=flag,
+        next_backend=next_backend,
+        user=user,
+        max_body=MAX_BODY,
+        temp_paths=TEMP_PATHS,
+        backend_header=BACKEND_HEADER,
     )
