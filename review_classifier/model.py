@@ -32,6 +32,12 @@ WIDE_LOGIT, DEEP_LOGIT = "wide_logit", "deep_logit"
 LOGIT_PARTS = (WIDE_LOGIT, DEEP_LOGIT)
 
 
+def logit_parts(model: keras.Model) -> List[str]:
+    """The parts ``model`` has, in the order of the calibration layer's weights."""
+    names = {layer.name for layer in model.layers}
+    return [name for name in LOGIT_PARTS if name in names]
+
+
 class ModelSettings(BaseModel):
     """Architecture and optimisation hyperparameters of one candidate."""
 

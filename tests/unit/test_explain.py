@@ -1,0 +1,112 @@
+"""Explanations: bias + deep + the features' contributions is the model's logit, for every text of a test split,
+and its sigmoid the probability of the one prediction path; features are named in the text's own words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from review_classifier.dataset import LABEL, TEXT, DatasetSchema, load_labelled
+from review_classifier.explain import UNKNOWN, Explainer
+from review_classifier.inference import ReviewClassifier
+from review_classifier.model import WIDE_LOGIT, ModelSettings
+from review_classifier.splits import stratified_split
+from review_classifier.text import TextNormalizer
+from review_classifier.training import sweep
+from review_classifier.vocabulary import Vocabulary, VocabularySettings
+from tests.conftest import BUNDLED_DATA
+
+SMALL = ModelSettings(
+    embedding_dim=8, recurrent_units=4, dense_units=8, bigram_buckets=4096, epochs=2, batch_size=64, wide_c=[1.0]
+)
+LINEAR = SMALL.model_copy(update={"deep": False})
+
+
+@pytest.fixture(scope="module")
+def reviews() -> pd.DataFrame:
+    """1,200 bundled reviews, as text and label."""
+    table, _ = load_labelled(pd.read_csv(BUNDLED_DATA, nrows=1200), DatasetSchema(), str(BUNDLED_DATA))
+    return table.reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def trained(reviews: pd.DataFrame):
+    """A small wide & deep model and the linear one, trained on the train split; and the test split."""
+    normalizer = TextNormalizer()
+    splits = stratified_split(reviews[LABEL].to_numpy())
+    corpus = normalizer.normalize_many(reviews[TEXT].tolist())
+    vocabulary = Vocabulary.build([corpus[i] for i in splits.train], VocabularySettings(max_size=2000))
+    x = vocabulary.encode(corpus)
+    y = reviews[LABEL].to_numpy().astype("float32")
+    _, candidates = sweep(
+        [SMALL, LINEAR],
+        x[splits.train],
+        y[splits.train],
+        x[splits.validation],
+        y[splits.validation],
+        vocab_size=vocabulary.size,
+        seed=0,
+        verbose=0,
+    )
+    classifiers = {c.settings.deep: ReviewClassifier(c.model, vocabulary) for c in candidates}
+    return classifiers, reviews.iloc[splits.test]
+
+
+def assert_exact(classifier: ReviewClassifier, texts: list) -> list:
+    explanations = Explainer(classifier, batch_size=50).explain(texts)
+    logits = np.array([e.logit for e in explanations])
+    sums = np.array([e.bias + e.deep + sum(f.contribution for f in e.features) for e in explanations])
+    np.testing.assert_allclose(sums, logits, atol=1e-9, rtol=0)  # float64 throughout: exact but for 1e-15s
+    np.testing.assert_allclose(expit(logits), classifier.predict_proba(texts), atol=1e-6, rtol=0)
+    for e in explanations:
+        assert [abs(f.contribution) for f in e.features] == sorted(
+            (abs(f.contribution) for f in e.features), reverse=True
+        )
+        assert all(f.contribution == pytest.approx(f.value * f.weight) for f in e.features)
+    return explanations
+
+
+@pytest.mark.parametrize("deep", [True, False], ids=["wide-and-deep", "linear"])
+def test_bias_deep_and_features_add_up_to_the_logit_on_the_whole_test_split(trained, deep: bool) -> None:
+    classifiers, test = trained
+    explanations = assert_exact(classifiers[deep], test[TEXT].tolist())
+    assert len(explanations) == len(test) > 200
+    deeps = np.array([e.deep for e in explanations])
+    assert (deeps != 0).any() if deep else (deeps == 0).all()
+    assert all(e.features for e in explanations)
+    assert any(" " in f.text for e in explanations for f in e.features)  # bigrams are explained too
+
+
+def test_the_decomposition_follows_any_wide_weights(trained) -> None:
+    """Another fit of the wide part (say naive-Bayes weighting folded into idf and coef) stays exact: nothing
+    is recomputed from how the weights were fitted."""
+    classifiers, test = trained
+    classifier = classifiers[True]
+    layer = classifier.model.get_layer(WIDE_LOGIT)
+    fitted = layer.get_weights()
+    rng = np.random.default_rng(0)
+    try:
+        idf, coef, bias = fitted
+        layer.set_weights([idf * rng.uniform(0.5, 2.0, idf.shape).astype("float32"), coef * 3.0 - 0.1, bias + 1.0])
+        assert_exact(ReviewClassifier(classifier.model, classifier.vocabulary), test[TEXT].head(100).tolist())
+    finally:
+        layer.set_weights(fitted)
+
+
+def test_features_are_named_in_the_texts_own_words(trained) -> None:
+    classifiers, _ = trained
+    classifier = classifiers[True]
+    text = "Love this dress! It FITS perfectly, zzqxv zzqxv."
+    (explanation,) = Explainer(classifier).explain([text])
+    by_text = {f.text: f for f in explanation.features}
+    assert by_text["love"].words == "Love"
+    assert by_text["fit"].words == "FITS"
+    assert by_text["love dress"].words == "Love this dress"  # a bigram by its tokens, stopwords between them shown
+    assert by_text["fit perfectli"].words == "FITS perfectly"
+    assert by_text[UNKNOWN].words == "zzqxv"  # one unknown id, however often it occurs
+    assert by_text[f"perfectli {UNKNOWN}"].words == "perfectly, zzqxv"
+    assert by_text[f"{UNKNOWN} {UNKNOWN}"].words == "zzqxv zzqxv"
+    assert explanation.strongest(2, positive=True)[0].contribution > 0
+    assert all(f.contribution < 0 for f in explanation.strongest(3, positive=False))
