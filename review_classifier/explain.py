@@ -23,8 +23,8 @@ from typing import Any, Dict, List, Sequence
 
 import keras
 import numpy as np
-from pydantic import BaseModel, Field
 
+from review_classifier.api import Decomposition, Feature
 from review_classifier.inference import ReviewClassifier
 from review_classifier.model import CALIBRATION_LAYER, DEEP_LOGIT, WIDE_LOGIT, logit_parts
 from review_classifier.text import Token
@@ -33,31 +33,6 @@ from review_classifier.wide import offsets
 
 #: How a token the vocabulary does not know shows in a feature's text: the model sees one "unknown" id for all.
 UNKNOWN = "<unknown>"
-
-
-class Feature(BaseModel):
-    """One wide feature present in a text and its exact share of the logit."""
-
-    text: str = Field(
-        description="Normalized token(s), unigram or bigram; bigrams hashed into one bucket are joined by ' | '"
-    )
-    words: str = Field(description="The words of the text it comes from, as written; ', ' between occurrences")
-    value: float = Field(description="Its TF-IDF value in this text")
-    weight: float = Field(description="Its coefficient x the calibration weight of the wide part: logit per unit value")
-    contribution: float = Field(description="value x weight: what it adds to the logit")
-
-
-class Decomposition(BaseModel):
-    """``logit = bias + deep + sum(f.contribution for f in features)``."""
-
-    logit: float = Field(description="The model's logit: sigmoid(logit) = P(positive)")
-    bias: float = Field(description="Calibration intercept + wide bias x wide calibration weight")
-    deep: float = Field(description="Deep logit x its calibration weight (0 for the linear model)")
-    features: List[Feature] = Field(description="Every feature present, by absolute contribution, largest first")
-
-    def strongest(self, k: int, positive: bool) -> List[Feature]:
-        """The ``k`` features that push the most towards positive (or negative)."""
-        return [f for f in self.features if (f.contribution > 0) == positive and f.contribution != 0][:k]
 
 
 def features_json(features: Sequence[Feature]) -> str:

@@ -226,14 +226,35 @@ BAD_INPUTS = {
 }
 
 
+@pytest.mark.parametrize("route", ["/predict", "/explain"])
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
-def test_bad_input_gets_a_400_and_the_service_keeps_serving(service: str, case: str) -> None:
+def test_bad_input_gets_a_400_and_the_service_keeps_serving(service: str, case: str, route: str) -> None:
     body, message = BAD_INPUTS[case]
-    status, text = call(service + "/predict", body)
+    status, text = call(service + route, body)
     assert status == 400, text
     assert message in text
     assert healthy(service)
-    assert call(service + "/predict", b'{"texts": ["still fine"]}')[0] == 200
+    assert call(service + route, b'{"texts": ["still fine"]}')[0] == 200
+
+
+def test_explain_is_predict_with_an_exact_decomposition_of_the_logit(service: str, trained) -> None:
+    production_run, _ = trained
+    test_set = production_run.steps["evaluate"].inputs["test_set"][0].load()
+    texts = ["Love this dress! It FITS perfectly", *test_set["text"].head(30)]
+    explained = post_json(service + "/explain", {"texts": texts})
+    assert [{k: e[k] for k in ("label", "probability", "model_version")} for e in explained] == post_json(
+        service + "/predict", {"texts": texts}
+    )
+    for explanation in explained:
+        contributions = [f["contribution"] for f in explanation["features"]]
+        assert explanation["bias"] + explanation["deep"] + sum(contributions) == pytest.approx(
+            explanation["logit"], abs=1e-9
+        )
+        assert 1 / (1 + np.exp(-explanation["logit"])) == pytest.approx(explanation["probability"], abs=1e-6)
+        assert [abs(c) for c in contributions] == sorted((abs(c) for c in contributions), reverse=True)
+    features = {f["text"]: f for f in explained[0]["features"]}
+    assert features["love"]["words"] == "Love" and features["love dress"]["words"] == "Love this dress"
+    assert features["fit"]["words"] == "FITS"
 
 
 def test_service_batch_inference_and_evaluation_agree(service: str, trained, workdir: Path) -> None:
