@@ -25,9 +25,11 @@ def inference_pipeline(
     dataset: DatasetSchema = DatasetSchema(),
     output_uri: Optional[str] = None,
     drift_settings: DriftSettings = DriftSettings(),
+    explain_top_k: int = 0,
 ) -> None:
-    """ingest_texts -> check_drift -> drift gate -> predict (with the production version and its threshold)."""
+    """ingest_texts -> check_drift -> drift gate -> predict (with the production version and its threshold);
+    ``explain_top_k`` > 0 adds each row's strongest positive and negative features to the predictions."""
     new_reviews = ingest_texts(data_uri, dataset)
     drift, _report = check_drift(new_reviews, drift_settings)
     drift_gate(drift)
-    predict(new_reviews, drift, output_uri, after="drift_gate")
+    predict(new_reviews, drift, output_uri, explain_top_k, after="drift_gate")

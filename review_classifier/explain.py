@@ -23,8 +23,10 @@ from typing import Any, Dict, List, Sequence
 
 import keras
 import numpy as np
+import pandas as pd
 
 from review_classifier.api import Decomposition, Feature
+from review_classifier.dataset import TEXT
 from review_classifier.inference import ReviewClassifier
 from review_classifier.model import CALIBRATION_LAYER, DEEP_LOGIT, WIDE_LOGIT, logit_parts
 from review_classifier.text import Token
@@ -33,6 +35,8 @@ from review_classifier.wide import offsets
 
 #: How a token the vocabulary does not know shows in a feature's text: the model sees one "unknown" id for all.
 UNKNOWN = "<unknown>"
+#: The columns batch inference adds when asked for each row's strongest features.
+POSITIVE_FEATURES, NEGATIVE_FEATURES = "positive_features", "negative_features"
 
 
 def features_json(features: Sequence[Feature]) -> str:
@@ -142,3 +146,19 @@ def _float64_twin(model: keras.Model) -> keras.Model:
 def _span(source: str, tokens: Sequence[Token]) -> str:
     """The text from the first token's word to the last one's, stopwords between them included."""
     return source[tokens[0].start : tokens[-1].end]
+
+
+def with_strongest_features(predictions: pd.DataFrame, classifier: ReviewClassifier, k: int) -> pd.DataFrame:
+    """``predictions`` (``inference.predict_table``) with each row's ``k`` strongest positive and negative
+    features, as JSON lists (``features_json``); rows without text get none. ``k`` 0: unchanged."""
+    if k < 0:
+        raise ValueError(f"explain_top_k must be 0 (no features) or more, got {k}")
+    if k == 0:
+        return predictions
+    has_text = predictions["status"] == "ok"
+    explained = iter(Explainer(classifier).explain(predictions.loc[has_text, TEXT].tolist()))
+    rows = [next(explained) if ok else None for ok in has_text]
+    found = predictions.copy()
+    for column, positive in ((POSITIVE_FEATURES, True), (NEGATIVE_FEATURES, False)):
+        found[column] = [None if e is None else features_json(e.strongest(k, positive)) for e in rows]
+    return found

@@ -254,7 +254,7 @@ def test_explain_is_predict_with_an_exact_decomposition_of_the_logit(service: st
         assert [abs(c) for c in contributions] == sorted((abs(c) for c in contributions), reverse=True)
     features = {f["text"]: f for f in explained[0]["features"]}
     assert features["love"]["words"] == "Love" and features["love dress"]["words"] == "Love this dress"
-    assert features["fit"]["words"] == "FITS"
+    assert all(f["words"] in texts[0] for f in features.values())  # as written: "FITS", not "fits"
 
 
 def test_service_batch_inference_and_evaluation_agree(service: str, trained, workdir: Path) -> None:

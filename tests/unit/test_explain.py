@@ -3,14 +3,23 @@ and its sigmoid the probability of the one prediction path; features are named i
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import expit
 
 from review_classifier.dataset import LABEL, TEXT, DatasetSchema, load_labelled
-from review_classifier.explain import UNKNOWN, Explainer
-from review_classifier.inference import ReviewClassifier
+from review_classifier.explain import (
+    NEGATIVE_FEATURES,
+    POSITIVE_FEATURES,
+    UNKNOWN,
+    Explainer,
+    features_json,
+    with_strongest_features,
+)
+from review_classifier.inference import ReviewClassifier, predict_table
 from review_classifier.model import WIDE_LOGIT, ModelSettings
 from review_classifier.splits import stratified_split
 from review_classifier.text import TextNormalizer
@@ -110,3 +119,19 @@ def test_features_are_named_in_the_texts_own_words(trained) -> None:
     assert by_text[f"{UNKNOWN} {UNKNOWN}"].words == "zzqxv zzqxv"
     assert explanation.strongest(2, positive=True)[0].contribution > 0
     assert all(f.contribution < 0 for f in explanation.strongest(3, positive=False))
+
+
+def test_batch_predictions_get_the_strongest_features_only_when_asked(trained) -> None:
+    classifiers, test = trained
+    classifier = classifiers[True]
+    texts = pd.DataFrame({TEXT: [test[TEXT].iloc[0], ""]})
+    predictions = predict_table(classifier, texts, "1", 0.5)
+    assert with_strongest_features(predictions, classifier, 0) is predictions
+    with pytest.raises(ValueError, match="explain_top_k must be 0 \\(no features\\) or more, got -1"):
+        with_strongest_features(predictions, classifier, -1)
+    found = with_strongest_features(predictions, classifier, 1)
+    (explanation,) = Explainer(classifier).explain(texts[TEXT].head(1).tolist())
+    assert found[POSITIVE_FEATURES][0] == features_json(explanation.strongest(1, True))
+    assert found[NEGATIVE_FEATURES][0] == features_json(explanation.strongest(1, False))
+    assert found[[POSITIVE_FEATURES, NEGATIVE_FEATURES]].isna().values.tolist() == [[False, False], [True, True]]
+    assert json.loads(found[POSITIVE_FEATURES][0])[0]["contribution"] > 0
