@@ -1,5 +1,6 @@
 """Explanations: bias + deep + the features' contributions is the model's logit, for every text of a test split,
-and its sigmoid the probability of the one prediction path; features are named in the text's own words."""
+and its sigmoid the probability of the one prediction path; features are named in the text's own words; the
+batch predictions' strongest features and the evaluation report's sections."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from review_classifier.explain import (
 )
 from review_classifier.inference import ReviewClassifier, predict_table
 from review_classifier.model import WIDE_LOGIT, ModelSettings
+from review_classifier.report_explanations import confident_errors, explanations_html, largest_weights, variance_split
 from review_classifier.splits import stratified_split
 from review_classifier.text import TextNormalizer
 from review_classifier.training import sweep
@@ -135,3 +137,43 @@ def test_batch_predictions_get_the_strongest_features_only_when_asked(trained) -
     assert found[NEGATIVE_FEATURES][0] == features_json(explanation.strongest(1, False))
     assert found[[POSITIVE_FEATURES, NEGATIVE_FEATURES]].isna().values.tolist() == [[False, False], [True, True]]
     assert json.loads(found[POSITIVE_FEATURES][0])[0]["contribution"] > 0
+
+
+@pytest.mark.parametrize("deep", [True, False], ids=["wide-and-deep", "linear"])
+def test_the_report_shows_the_largest_weights_the_worst_errors_and_the_parts_shares(trained, deep: bool) -> None:
+    classifiers, test = trained
+    classifier = classifiers[deep]
+    planted = "<b>Love</b> this dress, perfect fit, gorgeous & flattering"  # a positive text labelled negative
+    texts = [planted, *test[TEXT]]
+    labels = np.array([0, *test[LABEL]])
+    probabilities = classifier.predict_proba(texts)
+    explanations = Explainer(classifier).explain(texts)
+
+    split = variance_split(explanations)
+    assert split.wide_share + split.deep_share == pytest.approx(1.0)
+    assert (split.deep_share != 0 and split.correlation is not None) if deep else split.deep_share == 0
+    assert split.correlation is None or -1 <= split.correlation <= 1
+
+    positive, negative = largest_weights(explanations, 5)
+    assert len(positive) == len(negative) == 5
+    assert [f.weight for f in positive] == sorted((f.weight for f in positive), reverse=True)
+    assert [f.weight for f in negative] == sorted(f.weight for f in negative)
+    weights = [f.weight for e in explanations for f in e.features]
+    assert (max(weights), min(weights)) == (positive[0].weight, negative[0].weight)
+    assert positive[-1].weight > 0 > negative[-1].weight
+
+    errors = confident_errors(texts, labels, probabilities, 0.5, explanations, 5)
+    assert errors[0].text == planted and errors[0].label == "negative"
+    wrong_class = [1 - e.probability if e.label == "positive" else e.probability for e in errors]
+    assert wrong_class == sorted(wrong_class, reverse=True) and min(wrong_class) > 0.5
+    for error in errors:
+        shown = sum(f.contribution for f in error.shown)
+        assert error.explanation.bias + error.explanation.deep + shown + error.rest == pytest.approx(
+            error.explanation.logit, abs=1e-9
+        )
+
+    html = explanations_html(texts, labels, probabilities, 0.5, explanations)
+    for heading in ("features with the largest weights", "Wide against deep", "most confident errors"):
+        assert heading in html
+    assert "&lt;b&gt;Love&lt;/b&gt; this dress" in html and "<b>Love" not in html
+    assert f"{100 * split.wide_share:.1f} %" in html
