@@ -87,7 +87,7 @@ class ReviewClassifierService:
         """
         decompositions = self.explainer.explain(texts)
         return [
-            Explanation(**prediction.model_dump(), **decomposition.model_dump())
+            Explanation(**dict(prediction), **dict(decomposition))
             for prediction, decomposition in zip(self._predictions(texts), decompositions, strict=True)
         ]
 
