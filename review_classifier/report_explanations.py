@@ -6,6 +6,7 @@ every number is in logit units and every error's explanation adds up to its logi
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -27,7 +28,7 @@ class WeightedFeature:
     """A feature of the wide part as the test split shows it."""
 
     text: str
-    words: str  # the first few ways the test texts wrote it
+    words: str  # the most common ways the test texts wrote it, lower-cased
     weight: float  # logit per unit of its TF-IDF value (coefficient x wide calibration weight)
     texts: int  # test texts it occurs in
     mean_contribution: float  # over those texts
@@ -63,15 +64,20 @@ def largest_weights(
 ) -> Tuple[List[WeightedFeature], List[WeightedFeature]]:
     """The ``n`` features with the largest weights towards positive, and towards negative, among those the
     test texts contain (bigrams are hashed: only a text names one)."""
-    seen: Dict[str, Tuple[float, List[str], List[float]]] = {}
+    seen: Dict[str, Tuple[float, Counter, List[float]]] = {}
     for explanation in explanations:
         for feature in explanation.features:
-            weight, words, contributions = seen.setdefault(feature.text, (feature.weight, [], []))
-            if len(words) < 3 and feature.words not in words:
-                words.append(feature.words)
+            weight, words, contributions = seen.setdefault(feature.text, (feature.weight, Counter(), []))
+            words[feature.words.lower()] += 1
             contributions.append(feature.contribution)
     features = [
-        WeightedFeature(text, ", ".join(words), weight, len(contributions), float(np.mean(contributions)))
+        WeightedFeature(
+            text=text,
+            words=" / ".join(written for written, _ in words.most_common(3)),
+            weight=weight,
+            texts=len(contributions),
+            mean_contribution=float(np.mean(contributions)),
+        )
         for text, (weight, words, contributions) in seen.items()
     ]
     ranked = sorted(features, key=lambda f: (-f.weight, f.text))
