@@ -100,7 +100,7 @@ def test_dashboard_report_is_an_html_visualization(first_run) -> None:
         "The most confident errors",
     ):
         assert f"<h3>{section}</h3>" in html
-    assert "Towards positive" in html and "Towards negative" in html and "1. true " in html
+    assert "Towards positive" in html and "Towards negative" in html and "1. labelled " in html
     assert [v.type.value for v in report.visualizations] == ["html"]
 
 
