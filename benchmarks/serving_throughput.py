@@ -7,7 +7,8 @@ request validation and response shape whose `/predict` does no work. A client
 process drives both, one after the other for each load (single texts at
 concurrency 1, 8 and 32, and 64-text batches), and the project's figure divided
 by the ceiling's is what counts: absolute figures move by a third between runs on
-a shared machine, their ratio much less.
+a shared machine, their ratio much less. The same loads on `/explain` give its cost
+as a share of `/predict`'s throughput, measured right after it.
 
 Then the service's memory and start-up: each worker's resident memory after
 warm-up and after 100,000 requests, and the time from `bentoml serve` to a
@@ -43,7 +44,7 @@ CEILING_SERVICE = "benchmarks.ceiling_service:CeilingService"
 LONG_RUN_REQUESTS = 100_000
 
 
-def client(url: str, concurrency: int, texts: int, seconds: float) -> dict:
+def client(url: str, concurrency: int, texts: int, seconds: float, route: str = "/predict") -> dict:
     """Runs in its own process: closed-loop load with keep-alive connections."""
     address = urlsplit(url)
     body = json.dumps({"texts": [TEXT] * texts})
@@ -54,7 +55,7 @@ def client(url: str, concurrency: int, texts: int, seconds: float) -> dict:
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             try:
-                connection.request("POST", "/predict", body, {"content-type": "application/json"})
+                connection.request("POST", route, body, {"content-type": "application/json"})
                 response = connection.getresponse()
                 response.read()
                 if response.status != 200:
@@ -83,9 +84,11 @@ def client(url: str, concurrency: int, texts: int, seconds: float) -> dict:
     }
 
 
-def load_from_another_process(url: str, concurrency: int, texts: int, seconds: float = SECONDS) -> dict:
+def load_from_another_process(
+    url: str, concurrency: int, texts: int, seconds: float = SECONDS, route: str = "/predict"
+) -> dict:
     done = subprocess.run(
-        [sys.executable, __file__, "--client", url, str(concurrency), str(texts), str(seconds)],
+        [sys.executable, __file__, "--client", url, str(concurrency), str(texts), str(seconds), route],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -165,11 +168,11 @@ def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
     with tempfile.TemporaryDirectory() as scratch, ExitStack() as services:
         ceiling_url, ceiling_start_s = services.enter_context(timed_serve(CEILING_SERVICE, Path(scratch) / "c.log"))
         url, start_s = services.enter_context(timed_serve(bento, Path(scratch) / "serve.log"))
-        for target in (ceiling_url, url):
+        for target, route in ((ceiling_url, "/predict"), (url, "/predict"), (url, "/explain")):
             for concurrency, texts in LOADS:  # warm-up: every request shape once
-                load_from_another_process(target, concurrency, texts, seconds=2)
+                load_from_another_process(target, concurrency, texts, seconds=2, route=route)
         rss_warm = rss_mib(BENTO_NAME)
-        pairs = []
+        pairs, explained = [], []
         for concurrency, texts in LOADS:
             pairs.append(
                 (
@@ -177,8 +180,10 @@ def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
                     load_from_another_process(url, concurrency, texts),
                 )
             )
+            explained.append(load_from_another_process(url, concurrency, texts, route="/explain"))
             print_run("ceiling", pairs[-1][0])
             print_run("project", pairs[-1][1])
+            print_run("explain", explained[-1])
         served_requests = sum(project["requests"] for _, project in pairs)
         long_run, rss_series = [], [(served_requests, max(rss_mib(BENTO_NAME)))]
         while served_requests < long_run_requests:
@@ -189,7 +194,8 @@ def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
         ceiling_rss = rss_mib(CEILING_NAME)
 
     figures = {"model_version": str(version.number)}
-    for (ceiling, project), key in zip(pairs, ("single_c1", "single_c8", "single_c32", "batch64"), strict=True):
+    keys = ("single_c1", "single_c8", "single_c32", "batch64")
+    for (ceiling, project), explain, key in zip(pairs, explained, keys, strict=True):
         throughput = "texts_per_s" if project["texts_per_request"] > 1 else "requests_per_s"
         figures |= {
             f"{key}_{throughput}": project[throughput],
@@ -198,13 +204,17 @@ def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
             f"{key}_ceiling_p99_ms": ceiling["p99_ms"],
             f"{key}_share_pct": share(project[throughput], ceiling[throughput]),
             f"{key}_p99_vs_ceiling": round(project["p99_ms"] / ceiling["p99_ms"], 2),
+            f"{key}_explain_{throughput}": explain[throughput],
+            f"{key}_explain_p99_ms": explain["p99_ms"],
+            f"{key}_explain_share_of_predict_pct": share(explain[throughput], project[throughput]),
         }
         print(
             f"{key}: share of the ceiling {figures[f'{key}_share_pct']} % of its {throughput.replace('_', ' ')}, "
-            f"p99 {figures[f'{key}_p99_vs_ceiling']}x its p99"
+            f"p99 {figures[f'{key}_p99_vs_ceiling']}x its p99; "
+            f"/explain {figures[f'{key}_explain_share_of_predict_pct']} % of /predict's, p99 {explain['p99_ms']} ms"
         )
     growth = max(share(after, warm) - 100 for warm, after in zip(sorted(rss_warm), sorted(rss_after), strict=True))
-    errors = sum(r["errors"] for pair in pairs for r in pair) + sum(r["errors"] for r in long_run)
+    errors = sum(r["errors"] for runs in (*pairs, explained, long_run) for r in runs)
     print(f"start-up to /readyz: project {start_s} s, ceiling {ceiling_start_s} s")
     print(
         f"worker RSS (MiB): {rss_warm} after warm-up, {rss_after} after {served_requests:,} requests "
@@ -235,7 +245,7 @@ def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--client"]:
-        url, concurrency, texts, seconds = sys.argv[2:6]
-        print(json.dumps(client(url, int(concurrency), int(texts), float(seconds))))
+        url, concurrency, texts, seconds, route = sys.argv[2:7]
+        print(json.dumps(client(url, int(concurrency), int(texts), float(seconds), route)))
     else:
         main(int(sys.argv[sys.argv.index("--requests") + 1]) if "--requests" in sys.argv else LONG_RUN_REQUESTS)

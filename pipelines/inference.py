@@ -25,6 +25,7 @@ def inference_pipeline(
     dataset: DatasetSchema = DatasetSchema(),
     output_uri: Optional[str] = None,
     drift_settings: DriftSettings = DriftSettings(),
+    explain_top_k: int = 0,
 ) -> None:
     """ingest_texts -> check_drift -> drift gate -> predict (with the production version and its threshold).
 
@@ -34,8 +35,10 @@ def inference_pipeline(
         output_uri: Also write the predictions there (CSV, .csv.gz or Parquet). Unset: only the
             ``predictions`` artifact.
         drift_settings: When a difference from the training data warns or stops the run before predicting.
+        explain_top_k: Above 0, each predicted row also gets its k strongest features towards positive and
+            towards negative, from the exact decomposition of its logit.
     """
     new_reviews = ingest_texts(data_uri, dataset)
     drift, _report = check_drift(new_reviews, drift_settings)
     drift_gate(drift)
-    predict(new_reviews, drift, output_uri, after="drift_gate")
+    predict(new_reviews, drift, output_uri, explain_top_k, after="drift_gate")

@@ -23,7 +23,7 @@ from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
-from review_classifier.model import CALIBRATION_LAYER, LOGIT_PARTS
+from review_classifier.model import CALIBRATION_LAYER, logit_parts
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def calibrate(model: keras.Model, x_val: np.ndarray, y_val: np.ndarray) -> Calib
     as trained, and the sweep and the quality gate judge it as it is.
     """
     layer = model.get_layer(CALIBRATION_LAYER)
-    parts = [name for name in LOGIT_PARTS if name in {existing.name for existing in model.layers}]
+    parts = logit_parts(model)
     logits = _part_logits(keras.Model(model.input, layer.input), x_val)
     weights, intercept = np.ones(len(parts)), 0.0
     used = list(range(len(parts)))

@@ -14,7 +14,7 @@ the vocabulary JSON and the ``.keras`` file.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, List, Optional
 
 import keras
 import numpy as np
@@ -30,6 +30,12 @@ CALIBRATION_LAYER = "calibration"
 WIDE_LOGIT, DEEP_LOGIT = "wide_logit", "deep_logit"
 #: The layers whose logits it weighs, in this order (the linear candidate has the first only).
 LOGIT_PARTS = (WIDE_LOGIT, DEEP_LOGIT)
+
+
+def logit_parts(model: keras.Model) -> List[str]:
+    """The parts ``model`` has, in the order of the calibration layer's weights."""
+    names = {layer.name for layer in model.layers}
+    return [name for name in LOGIT_PARTS if name in names]
 
 
 def build_model(
@@ -122,12 +128,17 @@ def inference_function(model: keras.Model, batch_size: int = 1024) -> Callable[[
     return predict
 
 
-def _bucketed(ids: np.ndarray) -> np.ndarray:
-    """Cut to the longest text plus one padding column (two at least, for bigrams), then padded with
-    padding ids to a power of two of rows and of columns (at most the input's width)."""
+def needed_width(ids: np.ndarray) -> int:
+    """Columns the model's answer depends on: up to the longest text plus one padding column (two at least,
+    for bigrams). Padding past it changes no probability (see ``inference_function``)."""
     used = np.flatnonzero((ids != PAD_ID).any(axis=0))
-    needed = int(used[-1]) + 2 if len(used) else 2
-    width = min(_power_of_two(needed), ids.shape[1])
+    return int(used[-1]) + 2 if len(used) else 2
+
+
+def _bucketed(ids: np.ndarray) -> np.ndarray:
+    """Cut to ``needed_width``, then padded with padding ids to a power of two of rows and of columns (at most
+    the input's width)."""
+    width = min(_power_of_two(needed_width(ids)), ids.shape[1])
     out = np.full((_power_of_two(len(ids)), width), PAD_ID, dtype=np.int32)
     out[: len(ids)] = ids[:, :width]
     return out

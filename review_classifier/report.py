@@ -47,8 +47,10 @@ def evaluation_html(
     roc: Dict[str, Sequence[float]],
     title: str,
     baseline: Optional[Mapping[str, Any]] = None,
+    explanations: str = "",
 ) -> str:
-    """Headline metrics, the comparison with the baseline, confusion matrix, per-class table and ROC curve."""
+    """Headline metrics, the comparison with the baseline, confusion matrix, per-class table and ROC curve;
+    then ``explanations``, the sections of review_classifier/report_explanations.py."""
     matrix = metrics["confusion_matrix"]
     confusion_rows = "".join(
         f"<tr><th>true {name}</th>" + "".join(f"<td>{count}</td>" for count in matrix[i]) + "</tr>"
@@ -74,7 +76,8 @@ def evaluation_html(
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:1.5em}} table{{border-collapse:collapse;margin:0 2em 1em 0}}
-td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}} .row{{display:flex;flex-wrap:wrap}}</style>
+td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}} .row{{display:flex;flex-wrap:wrap}}
+td.words{{text-align:left;max-width:40em}} table.error{{margin-bottom:1.5em}}</style>
 </head><body>
 <h2>{html.escape(title)}</h2>
 <p>{metrics["n_examples"]} test reviews, decision threshold {metrics["threshold"]}.</p>
@@ -87,4 +90,5 @@ td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}} .row{{display:f
 <th>support</th></tr>{class_rows}</table>
 </div>
 <img alt="ROC curve" src="data:image/png;base64,{png}">
+{explanations}
 </body></html>"""

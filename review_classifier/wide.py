@@ -14,7 +14,7 @@ only has to learn what the linear model misses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Sequence, Tuple
 
 import keras
 import numpy as np
@@ -93,13 +93,22 @@ class TfidfLogit(layers.Layer):
         self.coef = self.add_weight(name="coef", shape=(features,), initializer="zeros", trainable=False)
         self.bias = self.add_weight(name="bias", shape=(1,), initializer="zeros", trainable=False)
 
-    def call(self, inputs: List[Any]) -> Any:
+    def tfidf(self, inputs: List[Any]) -> Tuple[Any, Any]:
+        """The sorted ids of the bag and each one's TF-IDF value: 0 for padding, for a feature too rare at
+        fit time and for a repeat of an id (it counts once).
+
+        The logit is their dot product with ``coef`` plus ``bias``, whatever the fit put into the
+        weights: review_classifier/explain.py decomposes it from these values and the weights.
+        """
         ids = ops.sort(offset_ids(inputs, self.sizes), axis=1)
         first = ops.concatenate([ops.ones_like(ids[:, :1], dtype="bool"), ids[:, 1:] != ids[:, :-1]], axis=1)
         weights = ops.where(first, ops.take(self.idf, ids, axis=0), 0.0)
         norm = ops.sqrt(ops.sum(weights * weights, axis=1, keepdims=True))
-        dot = ops.sum(weights * ops.take(self.coef, ids, axis=0), axis=1, keepdims=True)
-        return dot / ops.maximum(norm, 1e-12) + self.bias
+        return ids, weights / ops.maximum(norm, 1e-12)
+
+    def call(self, inputs: List[Any]) -> Any:
+        ids, values = self.tfidf(inputs)
+        return ops.sum(values * ops.take(self.coef, ids, axis=0), axis=1, keepdims=True) + self.bias
 
     def get_config(self) -> Dict[str, Any]:
         return {**super().get_config(), "sizes": self.sizes}

@@ -11,6 +11,7 @@ from zenml import ArtifactConfig, get_step_context, log_metadata, step
 from zenml.types import HTMLString
 
 from review_classifier.dataset import LABEL, TEXT
+from review_classifier.explain import Explainer
 from review_classifier.inference import ReviewClassifier
 from review_classifier.metrics import (
     baseline_not_beaten,
@@ -21,6 +22,7 @@ from review_classifier.metrics import (
 )
 from review_classifier.names import BASELINE_METRICS, DECISION_THRESHOLD, LIFT, TEST_METRICS
 from review_classifier.report import evaluation_html
+from review_classifier.report_explanations import explanations_html
 from review_classifier.vocabulary import Vocabulary
 from steps.caching import project_code_policy
 
@@ -47,11 +49,16 @@ def evaluate(
 ]:
     """Score the raw test texts through the serving code path; record metrics and training on the model version.
 
+    The report also explains the model (review_classifier/report_explanations.py): its largest feature weights,
+    its most confident errors on the test split, and the wide and deep parts' shares of the logit's variance.
+
     The baseline's figures on the same split, and the model's lift over them, go on the version next to the
     model's. The decision threshold is recorded on the model version too: every later
     user of the version (promotion, batch inference, the Bento) reads it there.
     """
-    probabilities = ReviewClassifier(model, vocabulary).predict_proba(test_set[TEXT].tolist())
+    classifier = ReviewClassifier(model, vocabulary)
+    texts = test_set[TEXT].tolist()
+    probabilities = classifier.predict_proba(texts)
     labels = test_set[LABEL].to_numpy()
     metrics = classification_metrics(labels, probabilities, decision_threshold)
     logger.info(
@@ -80,7 +87,10 @@ def evaluate(
     )
     context = get_step_context()
     title = f"{context.model.name} version {context.model.version}: test evaluation"
-    report = evaluation_html(metrics, roc_points(labels, probabilities), title, baseline_metrics)
+    explanations = explanations_html(
+        texts, labels, probabilities, decision_threshold, Explainer(classifier).explain(texts)
+    )
+    report = evaluation_html(metrics, roc_points(labels, probabilities), title, baseline_metrics, explanations)
     return metrics, HTMLString(report)
 
 

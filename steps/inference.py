@@ -13,6 +13,7 @@ from zenml.types import HTMLString
 from review_classifier.dataset import TEXT, DatasetSchema, load_unlabelled, write_table
 from review_classifier.drift import Batch, DriftSettings, compare, profile
 from review_classifier.drift_report import drift_html
+from review_classifier.explain import with_strongest_features
 from review_classifier.inference import predict_table
 from review_classifier.metrics import predicted_classes
 from review_classifier.names import DECISION_THRESHOLD
@@ -100,17 +101,20 @@ def drift_gate(drift: Dict[str, Any]) -> None:
 
 @step(enable_cache=False)
 def predict(
-    new_reviews: pd.DataFrame, drift: Dict[str, Any], output_uri: Optional[str] = None
+    new_reviews: pd.DataFrame, drift: Dict[str, Any], output_uri: Optional[str] = None, explain_top_k: int = 0
 ) -> Annotated[pd.DataFrame, ArtifactConfig(name="predictions", tags=["predictions"])]:
     """Score with the pipeline's model version, which the config pins to ``production``, at its own threshold.
 
-    The drift check's verdict and reasons go into the predictions' metadata.
+    With ``explain_top_k``, each row also gets its strongest positive and negative features
+    (review_classifier/explain.py). The drift check's verdict and reasons go into the predictions' metadata.
     """
     model = get_step_context().model
     require_production(model)
     threshold = decision_threshold(model)
     classifier = load_classifier(model)
-    predictions = predict_table(classifier, new_reviews, str(model.version), threshold)
+    predictions = with_strongest_features(
+        predict_table(classifier, new_reviews, str(model.version), threshold), classifier, explain_top_k
+    )
     counts = predictions["label"].value_counts()
     logger.info(
         "Predicted %d rows with %s version %s (threshold %s): %s",
@@ -133,6 +137,7 @@ def predict(
             "labels": {k: int(v) for k, v in counts.items()},
             "empty_text": int((predictions["status"] != "ok").sum()),
             "output_uri": output_uri or "",
+            "explain_top_k": explain_top_k,
             "drift": drift["verdict"],
             "drift_flagged": drift["flagged"],
         },

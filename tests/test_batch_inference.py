@@ -1,8 +1,10 @@
 """Batch inference's drift check end to end: the bundled examples pass; other-domain texts and garbage
-are flagged with the reason, and stop the run before anything is written; the model card."""
+are flagged with the reason, and stop the run before anything is written; each row's strongest features
+on request; the model card."""
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from pathlib import Path
@@ -17,8 +19,10 @@ from zenml.models import PipelineRunResponse
 import run
 from pipelines.model_card import MODEL_CARD
 from review_classifier.drift import CHECKS, TextProfile
+from review_classifier.explain import NEGATIVE_FEATURES, POSITIVE_FEATURES, Explainer
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, VALIDATION_PROFILE
 from steps.inference import DriftError
+from steps.registry import load_classifier
 from tests.pipeline_helpers import run_training, write_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -123,7 +127,9 @@ def test_bundled_examples_pass_and_are_predicted(trained, workdir: Path) -> None
     assert set(drift["checks"]) == set(CHECKS)
     predictions = inference_run.steps["predict"].outputs["predictions"][0]
     assert predictions.run_metadata["drift"] == "ok" and predictions.run_metadata["drift_flagged"] == {}
-    assert pd.read_csv(output)["status"].tolist() == ["ok", "ok", "empty text", "ok", "ok"]
+    written = pd.read_csv(output)
+    assert written["status"].tolist() == ["ok", "ok", "empty text", "ok", "ok"]
+    assert not {POSITIVE_FEATURES, NEGATIVE_FEATURES} & set(written.columns)  # only when asked for
     report = inference_run.steps["check_drift"].outputs["drift_report"][0].load()
     assert "Verdict:" in report and all(name in report for name in CHECKS)
 
@@ -160,6 +166,26 @@ def test_warn_only_limits_predict_and_put_the_reasons_on_the_predictions(trained
     assert predictions["drift"] == "warn"
     assert {"oov_rate", "token_distribution"} <= set(predictions["drift_flagged"])
     assert len(pd.read_csv(output)) == len(bug_reports())
+
+
+def test_predictions_can_carry_each_rows_strongest_features(trained, workdir: Path) -> None:
+    output = workdir / "explained-predictions.csv"
+    inference_run = infer(workdir, EXAMPLES, output, explain_top_k=2)
+    assert inference_run.steps["predict"].outputs["predictions"][0].run_metadata["explain_top_k"] == 2
+    written = pd.read_csv(output)
+    ok = written["status"] == "ok"
+    assert written.loc[~ok, [POSITIVE_FEATURES, NEGATIVE_FEATURES]].isna().all().all()
+    explained = Explainer(load_classifier(trained.model_version)).explain(written.loc[ok, "text"].tolist())
+    listed = 0
+    for (_, row), explanation in zip(written[ok].iterrows(), explained, strict=True):
+        for column, positive in ((POSITIVE_FEATURES, True), (NEGATIVE_FEATURES, False)):
+            features = json.loads(row[column])
+            expected = explanation.strongest(2, positive)
+            assert [(f["text"], f["words"]) for f in features] == [(f.text, f.words) for f in expected]
+            assert [f["contribution"] for f in features] == pytest.approx([f.contribution for f in expected])
+            assert all((f["contribution"] > 0) == positive for f in features)
+            listed += len(features)
+    assert listed > ok.sum()  # most rows have features both ways
 
 
 def test_model_card_is_on_the_model(trained) -> None:

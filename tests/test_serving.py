@@ -14,11 +14,10 @@ import os
 import shutil
 import socket
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import bentoml
+import httpx
 import numpy as np
 import pandas as pd
 import psutil
@@ -36,7 +35,7 @@ from review_classifier.metrics import classification_metrics, labels_of
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY_STEP, DEPLOYMENT_PIPELINE
 from serving import frontdoor, record, rollback, status, stop
 from serving.lock import read_lock
-from serving.process import free_port, post_json
+from serving.process import free_port
 from serving.traffic import flips_back, switches, traffic
 from stacks.register import main as register_stacks
 from steps.registry import load_classifier
@@ -135,25 +134,29 @@ def assert_consistent(url: str, version: str, capsys) -> None:
     assert status.metadata(url)["model_version"] == version == str(production.number)
 
 
-def until_answered(responses: list, more: int) -> None:
-    """Let the clients get ``more`` answers past this point (bounded: they fail fast if nothing answers)."""
-    target = len(responses) + more
+def until_answered(responses: list, more: int, timeout: float = 120) -> None:
+    """Let the clients get ``more`` answers past this point; past ``timeout``, fail with the last answer."""
+    target, deadline = len(responses) + more, time.monotonic() + timeout
     while len(responses) < target:
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"the clients got {more - target + len(responses)} of {more} answers in {timeout:.0f} s; "
+                f"last: {responses[-1] if responses else None}"
+            )
         time.sleep(0.05)
 
 
+def post(url: str, payload: dict):
+    return httpx.post(url, json=payload, timeout=30).raise_for_status().json()
+
+
 def call(url: str, body: bytes):
-    request = urllib.request.Request(url, body, {"content-type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+    response = httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=30)
+    return response.status_code, response.text
 
 
 def healthy(url: str) -> bool:
-    with urllib.request.urlopen(url + "/readyz", timeout=10) as response:
-        return response.status == 200
+    return httpx.get(url + "/readyz", timeout=10).status_code == 200
 
 
 def test_deployment_is_tracked_by_zenml(service: str) -> None:
@@ -198,9 +201,7 @@ def test_the_recorded_worker_count_is_the_real_one(service: str) -> None:
 def test_predict_and_metadata(service: str, trained) -> None:
     production_run, _ = trained
     version = str(production_run.model_version.number)
-    results = post_json(
-        service + "/predict", {"texts": ["Love this dress, fits perfectly", "Cheap fabric, returned it"]}
-    )
+    results = post(service + "/predict", {"texts": ["Love this dress, fits perfectly", "Cheap fabric, returned it"]})
     assert [r["model_version"] for r in results] == [version, version]
     assert all(0.0 <= r["probability"] <= 1.0 for r in results)
     assert [r["label"] for r in results] == labels_of([r["probability"] for r in results], THRESHOLD)
@@ -226,14 +227,35 @@ BAD_INPUTS = {
 }
 
 
+@pytest.mark.parametrize("route", ["/predict", "/explain"])
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
-def test_bad_input_gets_a_400_and_the_service_keeps_serving(service: str, case: str) -> None:
+def test_bad_input_gets_a_400_and_the_service_keeps_serving(service: str, case: str, route: str) -> None:
     body, message = BAD_INPUTS[case]
-    status, text = call(service + "/predict", body)
+    status, text = call(service + route, body)
     assert status == 400, text
     assert message in text
     assert healthy(service)
-    assert call(service + "/predict", b'{"texts": ["still fine"]}')[0] == 200
+    assert call(service + route, b'{"texts": ["still fine"]}')[0] == 200
+
+
+def test_explain_is_predict_with_an_exact_decomposition_of_the_logit(service: str, trained) -> None:
+    production_run, _ = trained
+    test_set = production_run.steps["evaluate"].inputs["test_set"][0].load()
+    texts = ["Love this dress! It FITS perfectly", *test_set["text"].head(30)]
+    explained = post(service + "/explain", {"texts": texts})
+    assert [{k: e[k] for k in ("label", "probability", "model_version")} for e in explained] == post(
+        service + "/predict", {"texts": texts}
+    )
+    for explanation in explained:
+        contributions = [f["contribution"] for f in explanation["features"]]
+        assert explanation["bias"] + explanation["deep"] + sum(contributions) == pytest.approx(
+            explanation["logit"], abs=1e-9
+        )
+        assert 1 / (1 + np.exp(-explanation["logit"])) == pytest.approx(explanation["probability"], abs=1e-6)
+        assert [abs(c) for c in contributions] == sorted((abs(c) for c in contributions), reverse=True)
+    features = {f["text"]: f for f in explained[0]["features"]}
+    assert features["love"]["words"] == "Love" and features["love dress"]["words"] == "Love this dress"
+    assert all(f["words"] in texts[0] for f in features.values())  # as written: "FITS", not "fits"
 
 
 def test_service_batch_inference_and_evaluation_agree(service: str, trained, workdir: Path) -> None:
@@ -254,7 +276,7 @@ def test_service_batch_inference_and_evaluation_agree(service: str, trained, wor
     assert stored_metrics["confusion_matrix"] == recomputed["confusion_matrix"]
     assert stored_metrics["accuracy"] == pytest.approx(recomputed["accuracy"])
 
-    served_results = post_json(service + "/predict", {"texts": texts})
+    served_results = post(service + "/predict", {"texts": texts})
     served = np.array([r["probability"] for r in served_results])
 
     new_reviews = workdir / "new_reviews.csv"

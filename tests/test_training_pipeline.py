@@ -114,6 +114,13 @@ def test_dashboard_report_is_an_html_visualization(first_run) -> None:
     html = report.load()
     assert "Confusion matrix" in html and "data:image/png;base64," in html
     assert "Against the baseline (TF-IDF + logistic regression, same splits)" in html
+    for section in (
+        "What the model learned: the features with the largest weights",
+        "Wide against deep: who carries the test logits",
+        "The most confident errors",
+    ):
+        assert f"<h3>{section}</h3>" in html
+    assert "Towards positive" in html and "Towards negative" in html and "1. labelled " in html
     assert [v.type.value for v in report.visualizations] == ["html"]
 
 

@@ -84,3 +84,29 @@ def test_word_cache_stays_bounded_and_correct() -> None:
     words = ["a", "b", "c", "d", "e", "a"]
     assert [cache[w] for w in words] == ["A", "B", "C", "D", "E", "A"]
     assert len(cache) <= 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Runs small; the fabric WASN'T what I expected, returning it.",
+        "İstanbul dress: LOVED it!!  can't   wait",  # lower-casing lengthens "İ": spans then point into the lower case
+        "",
+        "It is what it is.",
+    ],
+)
+def test_tokens_of_are_the_normalized_tokens_with_the_words_they_came_from(normalizer: TextNormalizer, text: str):
+    source, tokens = normalizer.tokens_of(text)
+    assert [t.text for t in tokens] == normalizer.normalize(text).split()
+    assert source == (text if len(text.lower()) == len(text) else text.lower())
+    for token in tokens:
+        assert normalizer.normalize(source[token.start : token.end]).split()[0] == token.text
+
+
+def test_tokens_of_keep_the_writers_words(normalizer: TextNormalizer) -> None:
+    source, tokens = normalizer.tokens_of("The fabric WASN'T soft")
+    assert [(t.text, source[t.start : t.end]) for t in tokens] == [
+        ("fabric", "fabric"),
+        ("not", "WASN'T"),
+        ("soft", "soft"),
+    ]
