@@ -412,7 +412,7 @@ def test_stop_after_a_failed_deploy_stops_everything(service: str) -> None:
     nginx = frontdoor.master()
     assert (daemons or containers) and nginx is not None
     assert stop.main() == 0
-    with pytest.raises(OSError):
+    with pytest.raises(httpx.TransportError):
         healthy(service)
     assert deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP) == []
     assert not any(alive(p) for p in [nginx, *daemons])
