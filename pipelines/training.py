@@ -56,8 +56,8 @@ def training_pipeline(
     """ingest -> preprocess (each normalization) -> choose one -> split -> tokenize -> train (and baseline)
     -> evaluate -> quality gate -> promote.
 
-    With ``beat_baseline`` the quality gate also requires the model to beat the TF-IDF + logistic
-    regression baseline, fitted on the same splits, on ``promotion_metric``.
+    With ``beat_baseline`` the quality gate also requires the model to beat the best of the raw-text
+    baselines (review_classifier/baseline.py), fitted on the same splits, on ``promotion_metric``.
     ``decision_threshold`` (P(positive) from which a review is labelled positive)
     belongs to the model version: checked here, before any step runs.
     """
