@@ -34,7 +34,6 @@ class Candidate:
     history: Dict[str, List[float]]
     wide: WideFit
     calibration: Calibration
-    validation_probabilities: np.ndarray
 
 
 def fit(
@@ -80,7 +79,6 @@ def fit(
         history={k: [float(v) for v in values] for k, values in history.items()},
         wide=wide,
         calibration=calibration,
-        validation_probabilities=probabilities,
     )
 
 
@@ -95,7 +93,7 @@ def sweep(
     seed: int,
     verbose: int = 2,
 ) -> tuple[Candidate, List[Candidate]]:
-    """Train every candidate; the one ``choose`` picks wins.
+    """Train every candidate; the best by validation ROC-AUC wins (first one on ties).
 
     With its ``refit_wide`` the winner's wide part is then fitted again on train + validation, with the C
     and calibration chosen on validation: the validation rows have done their job, and on a small dataset
@@ -129,7 +127,7 @@ def sweep(
             candidate.epochs_trained,
         )
         trained.append(candidate)
-    best = choose(trained, y_val)
+    best = max(trained, key=lambda c: c.validation_roc_auc)
     if best.settings.refit_wide:
         best.wide = refit_wide(
             best.wide,
@@ -142,42 +140,6 @@ def sweep(
         best.wide.set_into(best.model.get_layer(WIDE_LOGIT))
         logger.info("Wide part of the chosen candidate refitted on train + validation (C %g)", best.wide.c)
     return best, trained
-
-
-def choose(trained: Sequence[Candidate], y_val: np.ndarray, rounds: int = 200) -> Candidate:
-    """The best by validation ROC-AUC (first one on ties), unless a linear candidate is within one standard
-    error of it: then the best linear one (the "one standard error" rule).
-
-    The deep part must earn its depth. On a few hundred validation texts a deep candidate's edge can be
-    luck: on the tweets cut to 5,000 training texts the chosen wide & deep model led the linear one by
-    0.0053 validation ROC-AUC (one standard error there: about 0.012) and lost to it on test. The standard
-    error is the spread of the best candidate's validation ROC-AUC over ``rounds`` bootstrap resamples of
-    the validation texts (seeded, so the choice is reproducible).
-    """
-    best = max(trained, key=lambda c: c.validation_roc_auc)
-    linear = [c for c in trained if not c.settings.deep]
-    if best.settings.deep and linear:
-        error = bootstrap_standard_error(y_val, best.validation_probabilities, rounds)
-        simplest = max(linear, key=lambda c: c.validation_roc_auc)
-        if simplest.validation_roc_auc >= best.validation_roc_auc - error:
-            logger.info(
-                "Linear candidate within one standard error (%.4f) of the best validation ROC-AUC (%.4f): chosen",
-                error,
-                best.validation_roc_auc,
-            )
-            return simplest
-    return best
-
-
-def bootstrap_standard_error(labels: np.ndarray, probabilities: np.ndarray, rounds: int = 200) -> float:
-    """Standard deviation of the ROC-AUC over bootstrap resamples (those with a single class skipped)."""
-    generator = np.random.default_rng(0)
-    scores = []
-    for _ in range(rounds):
-        rows = generator.integers(0, len(labels), len(labels))
-        if len(np.unique(labels[rows])) == 2:
-            scores.append(roc_auc_score(labels[rows], probabilities[rows]))
-    return float(np.std(scores))
 
 
 WideKey = Tuple[int, Tuple[float, ...], int]

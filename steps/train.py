@@ -1,4 +1,4 @@
-"""Step 4: the hyperparameter sweep; the candidate chosen on validation ROC-AUC, calibrated, is the model."""
+"""Step 4: the hyperparameter sweep; the best candidate on validation ROC-AUC, calibrated, is the model."""
 
 from __future__ import annotations
 

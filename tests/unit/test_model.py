@@ -7,7 +7,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
 from review_classifier.model import ModelSettings, build_model, inference_function
-from review_classifier.training import Candidate, bootstrap_standard_error, choose, sweep
+from review_classifier.training import sweep
 from review_classifier.wide import HashedBigrams, fit_wide
 
 
@@ -126,23 +126,6 @@ def test_the_chosen_wide_part_is_refitted_on_train_and_validation_with_the_c_cho
         for got, want in zip(fitted, expected, strict=True):
             np.testing.assert_allclose(got, want, atol=1e-6)
     assert not np.allclose(kept.wide.coef, on_all.coef, atol=1e-3)
-
-
-def fake_candidate(settings: ModelSettings, validation_roc_auc: float, probabilities: np.ndarray) -> Candidate:
-    return Candidate(settings, None, validation_roc_auc, 0, {}, None, None, probabilities)
-
-
-@pytest.mark.parametrize("rows, linear_chosen", [(100, True), (10_000, False)])
-def test_a_deep_candidate_must_beat_the_linear_one_by_more_than_one_standard_error(rows, linear_chosen) -> None:
-    """The same 0.01 validation lead is luck on 100 texts (standard error about 0.04) and not on 10,000."""
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 2, rows)
-    probabilities = np.clip(labels * 0.3 + rng.random(rows) * 0.7, 0, 1)
-    deep, linear = fake_candidate(TINY, 0.86, probabilities), fake_candidate(LINEAR, 0.85, probabilities)
-    error = bootstrap_standard_error(labels, probabilities)
-    assert (error > 0.01) is linear_chosen
-    assert choose([deep, linear], labels) is (linear if linear_chosen else deep)
-    assert choose([deep, fake_candidate(TINY, 0.85, probabilities)], labels) is deep  # no linear candidate
 
 
 def test_linear_candidate_is_the_wide_part_alone_and_serves_through_the_classifier(tmp_path) -> None:
