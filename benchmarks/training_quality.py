@@ -1,10 +1,11 @@
 """Quality and run time of the default training config on every dataset of benchmarks/datasets.py.
 
 For each, runs the real training pipeline (`run.py --config CONFIG --no-cache`; the config is the
-default one plus the dataset's column mapping) on the local orchestrator in a throw-away ZenML
-store, so it never touches your models, then reads back the model's test figures, the TF-IDF +
-logistic regression baseline's on the same split, and the lift. A run whose model does not beat
-the baseline fails its quality gate; its figures are reported all the same.
+default one plus the dataset's column mapping, and the training-set size of a subsampled run) on the
+local orchestrator in a throw-away ZenML store, so it never touches your models, then reads back the
+model's test figures next to the best raw-text baseline's on the same split (and every baseline's),
+and which candidate was chosen. A run whose model does not beat the baseline fails its quality gate;
+its figures are reported all the same.
 Last line: a JSON object of the figures, one entry per dataset.
 """
 
@@ -37,6 +38,8 @@ from zenml.client import Client  # noqa: E402
 
 import run  # noqa: E402
 from benchmarks.datasets import DATASETS, BenchDataset  # noqa: E402
+from review_classifier.baseline import BASELINES  # noqa: E402
+from review_classifier.model import DEEP_LOGIT  # noqa: E402
 from review_classifier.names import TRAINING_PIPELINE  # noqa: E402
 from steps.evaluate import QualityGateError  # noqa: E402
 
@@ -48,8 +51,11 @@ def seconds(step) -> float:
 def train_on(dataset: BenchDataset) -> dict:
     """One --no-cache training run on ``dataset``; its figures."""
     config = yaml.safe_load(dataset.config.read_text())
+    parameters = config.setdefault("parameters", {})
     if dataset.write is not None:
-        config.setdefault("parameters", {})["data_uri"] = str(dataset.write(SCRATCH))
+        parameters["data_uri"] = str(dataset.write(SCRATCH))
+    if dataset.max_training_texts is not None:
+        parameters["split_settings"] = {"max_training_texts": dataset.max_training_texts}
     path = SCRATCH / f"{dataset.name}.yaml"
     path.write_text(yaml.safe_dump(config))
     started = time.perf_counter()
@@ -66,15 +72,22 @@ def train_on(dataset: BenchDataset) -> dict:
     return {
         "dataset": dataset.name,
         "licence": dataset.licence,
+        "training_texts": dataset.max_training_texts or "all",
         "test_examples": metrics["n_examples"],
         "model_accuracy": round(metrics["accuracy"], 4),
         "model_roc_auc": round(metrics["roc_auc"], 4),
+        "baseline": baseline["baseline"],
         "baseline_accuracy": round(baseline["accuracy"], 4),
         "baseline_roc_auc": round(baseline["roc_auc"], 4),
+        "baselines": {
+            name: {"C": found["C"], "accuracy": round(found["accuracy"], 4), "roc_auc": round(found["roc_auc"], 4)}
+            for name, found in baseline["baselines"].items()
+        },
         "lift_accuracy": round(lift["accuracy"], 4),
         "lift_roc_auc": round(lift["roc_auc"], 4),
         "majority_baseline_accuracy": round(metrics["majority_baseline_accuracy"], 4),
         "chosen_candidate": training["chosen_candidate"],
+        "chosen": chosen_kind(training),
         "chosen_settings": training["settings"],
         "validation_roc_auc": round(training["validation_roc_auc"], 4),
         "quality_gate": gate,
@@ -84,22 +97,31 @@ def train_on(dataset: BenchDataset) -> dict:
     }
 
 
+def chosen_kind(training: dict) -> str:
+    """ "linear" when the served model is the wide part alone (the linear candidate, or a deep part the
+    calibration weighted 0), otherwise "wide&deep"."""
+    weights = dict(zip(training["calibration"]["parts"], training["calibration"]["weights"], strict=True))
+    return "wide&deep" if weights.get(DEEP_LOGIT, 0.0) > 0.0 else "linear"
+
+
 def main() -> None:
     (SCRATCH / "repository").mkdir(parents=True)
     Client.initialize(root=SCRATCH / "repository")
     results = [train_on(dataset) for dataset in DATASETS]
     columns = [
         ("model acc", "model_accuracy"),
-        ("model ROC-AUC", "model_roc_auc"),
+        ("model AUC", "model_roc_auc"),
         ("baseline acc", "baseline_accuracy"),
-        ("baseline ROC-AUC", "baseline_roc_auc"),
+        ("baseline AUC", "baseline_roc_auc"),
         ("lift acc", "lift_accuracy"),
-        ("lift ROC-AUC", "lift_roc_auc"),
+        ("lift AUC", "lift_roc_auc"),
+        ("chosen", "chosen"),
         ("train s", "train_seconds"),
     ]
-    print(f"{'dataset':<26}" + "".join(f"{title:>17}" for title, _ in columns) + "  quality gate")
+    print(f"{'dataset':<22}" + "".join(f"{title:>13}" for title, _ in columns) + "  best baseline / quality gate")
     for r in results:
-        print(f"{r['dataset']:<26}" + "".join(f"{r[key]:>17}" for _, key in columns) + f"  {r['quality_gate']}")
+        row = "".join(f"{r[key]:>13}" for _, key in columns)
+        print(f"{r['dataset']:<22}{row}  {BASELINES[r['baseline']]} / {r['quality_gate']}")
     print(json.dumps({"datasets": results}))
 
 

@@ -72,8 +72,8 @@ def training_pipeline(
         promotion_metric: Test metric that decides promotion over the production version
             (and the comparison with the baseline).
         decision_threshold: P(positive) from which a review is labelled positive; stored with the version.
-        beat_baseline: The quality gate also requires the model to beat the TF-IDF + logistic
-            regression baseline, fitted on the same splits, on ``promotion_metric``.
+        beat_baseline: The quality gate also requires the model to beat the best of the raw-text
+            baselines (review_classifier/baseline.py), fitted on the same splits, on ``promotion_metric``.
     """
     check_threshold(decision_threshold)
     reviews = ingest(data_uri, dataset)

@@ -29,6 +29,9 @@ class ModelSettings(BaseModel):
         [0.25, 1.0, 4.0, 16.0], min_length=1, description="Inverse L2 strengths of the wide fit; best on validation."
     )
     wide_min_df: int = Field(2, ge=1, description="Training texts a wide feature must occur in to count.")
+    refit_wide: bool = Field(
+        True, description="Chosen, the wide part is fitted again on train + validation with the C chosen on validation."
+    )
     learning_rate: float = Field(1e-3, gt=0.0, description="Adam's learning rate for the deep part.")
     batch_size: int = Field(64, gt=0, description="Training texts per gradient step.")
     epochs: int = Field(15, gt=0, description="Most passes over the training split (early stopping may end sooner).")

@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (backend must be chosen first)
 
+from review_classifier.baseline import BASELINES  # noqa: E402
 from review_classifier.metrics import CLASS_NAMES, COMPARED_METRICS, lift_over  # noqa: E402
 
 _LABELS = {"accuracy": "Accuracy", "roc_auc": "ROC-AUC", "pr_auc": "PR-AUC"}
@@ -37,7 +38,7 @@ def _baseline_table(metrics: Mapping[str, Any], baseline: Mapping[str, Any]) -> 
         for name in COMPARED_METRICS
     )
     return (
-        "<table><caption>Against the baseline (TF-IDF + logistic regression, same splits)</caption>"
+        f"<table><caption>Against the best raw-text baseline ({BASELINES[baseline['baseline']]}, same splits)</caption>"
         f"<tr><th></th><th>model</th><th>baseline</th><th>lift</th></tr>{rows}</table>"
     )
 

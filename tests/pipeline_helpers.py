@@ -64,7 +64,7 @@ NOISE = {
 def write_config(directory: Path, data_uri: str, **parameters: Any) -> Path:
     """configs/local.yaml with the given data, a tiny sweep and no retry delays.
 
-    The tiny model is not meant to beat TF-IDF + logistic regression on 2,000 reviews (ROC-AUC about
+    The tiny model is not meant to beat the raw-text baselines on 2,000 reviews (ROC-AUC about
     0.93 against 0.95), so the gate's baseline rule is off unless a test turns it on.
     """
     config = copy.deepcopy(LOCAL_CONFIG)

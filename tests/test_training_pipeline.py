@@ -13,6 +13,7 @@ import pytest
 from zenml.client import Client
 from zenml.enums import ExecutionStatus
 
+from review_classifier.baseline import BASELINES
 from review_classifier.dataset import DataValidationError
 from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.text import DEFAULT_NORMALIZATIONS, NormalizationSettings
@@ -83,6 +84,9 @@ def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
     baseline = version.run_metadata["baseline_metrics"]
     assert baseline["n_examples"] == metrics["n_examples"] and baseline["threshold"] == 0.5
     assert baseline["roc_auc"] > 0.75 and baseline["C"] in (0.25, 1.0, 4.0, 16.0)
+    assert set(baseline["baselines"]) == {"tfidf_logistic_regression", "nb_logistic_regression"}
+    best = max(baseline["baselines"].values(), key=lambda found: found["validation_roc_auc"])
+    assert baseline["baselines"][baseline["baseline"]] == best and best["roc_auc"] == baseline["roc_auc"]
     lift = version.run_metadata["lift_over_baseline"]
     for name in ("accuracy", "roc_auc", "pr_auc"):
         assert lift[name] == pytest.approx(metrics[name] - baseline[name])
@@ -113,7 +117,7 @@ def test_dashboard_report_is_an_html_visualization(first_run) -> None:
     report = first_run.steps["evaluate"].outputs["evaluation_report"][0]
     html = report.load()
     assert "Confusion matrix" in html and "data:image/png;base64," in html
-    assert "Against the baseline (TF-IDF + logistic regression, same splits)" in html
+    assert any(f"Against the best raw-text baseline ({label}, same splits)" in html for label in BASELINES.values())
     for section in (
         "What the model learned: the features with the largest weights",
         "Wide against deep: who carries the test logits",
@@ -198,8 +202,8 @@ def test_a_model_that_does_not_beat_the_baseline_fails_the_gate(first_run, tmp_p
     before = production()
     with pytest.raises(
         QualityGateError,
-        match=r"quality gate failed: roc_auc 0\.\d{4} does not beat the TF-IDF \+ logistic regression baseline "
-        r"\(0\.\d{4}\); production is unchanged",
+        match=r"quality gate failed: roc_auc 0\.\d{4} does not beat the best raw-text baseline, "
+        rf"({'|'.join(map(re.escape, BASELINES.values()))}) \(0\.\d{{4}}\); production is unchanged",
     ):
         run_training(
             write_config(

@@ -21,7 +21,8 @@ from review_classifier.explain import (
     with_strongest_features,
 )
 from review_classifier.inference import ReviewClassifier, predict_table
-from review_classifier.model import WIDE_LOGIT, ModelSettings
+from review_classifier.model import WIDE_LOGIT
+from review_classifier.model_settings import ModelSettings
 from review_classifier.report_explanations import confident_errors, explanations_html, largest_weights, variance_split
 from review_classifier.splits import stratified_split
 from review_classifier.text import TextNormalizer

@@ -110,6 +110,25 @@ def test_sweep_is_seeded_and_picks_the_best_validation_auc() -> None:
     np.testing.assert_allclose(predict_proba(again.model, x), predict_proba(best.model, x), atol=1e-6)
 
 
+def test_the_chosen_wide_part_is_refitted_on_train_and_validation_with_the_c_chosen_on_validation() -> None:
+    x, y = toy_data(n=300)
+    y[::7] = 1 - y[::7]  # noise, so the regularization matters
+    linear = LINEAR.model_copy(update={"wide_c": [0.05, 1.0, 20.0]})
+    data = (x[:200], y[:200], x[200:], y[200:])
+    kept, _ = sweep([linear.model_copy(update={"refit_wide": False})], *data, vocab_size=20, seed=0, verbose=0)
+    refitted, _ = sweep([linear], *data, vocab_size=20, seed=0, verbose=0)
+    assert (refitted.wide.c, refitted.wide.validation_roc_auc) == (kept.wide.c, kept.wide.validation_roc_auc)
+    on_all = fit_wide(x, y, *data[2:], vocab_size=20, bigram_buckets=64, c_grid=[kept.wide.c], min_df=2)
+    expected = [on_all.idf, on_all.coef, [on_all.bias]]
+    for fitted in (
+        [refitted.wide.idf, refitted.wide.coef, [refitted.wide.bias]],
+        refitted.model.get_layer("wide_logit").get_weights(),
+    ):
+        for got, want in zip(fitted, expected, strict=True):
+            np.testing.assert_allclose(got, want, atol=1e-6)
+    assert not np.allclose(kept.wide.coef, on_all.coef, atol=1e-3)
+
+
 def test_linear_candidate_is_the_wide_part_alone_and_serves_through_the_classifier(tmp_path) -> None:
     """One .keras file plus the vocabulary, loaded and served by ReviewClassifier like any candidate."""
     from review_classifier.inference import ReviewClassifier
