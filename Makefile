@@ -124,7 +124,7 @@ format: $(STAMP)
 ## Quality, speed and run-time figures, written into docs/benchmarks.md and the README's headline table;
 ## each script's last line is JSON. `make bench BENCH="serving_throughput"` measures only those named.
 bench: $(STAMP) $(SETUP) nginx
-	$(PY) benchmarks/run_all.py $(BENCH)
+	$(PY) -m benchmarks.run_all $(BENCH)
 
 ## Resolve pyproject.toml's dependencies into the pins every install, the step image and the Bento read:
 ## requirements.txt (the dependencies), requirements-remote.txt (+ the `remote` extra), requirements-dev.txt

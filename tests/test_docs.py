@@ -125,3 +125,11 @@ def test_a_rerun_replaces_only_its_own_section() -> None:
     assert updated["serving_throughput"] == run_all.sections(page)["serving_throughput"]
     with pytest.raises(ValueError, match="no section 'other'"):
         run_all.replace_section(page, "<!-- other:start -->x<!-- other:end -->")
+
+
+def test_the_page_quotes_a_benchmarks_own_figures_not_the_pipeline_logs() -> None:
+    quality = next(b for b in run_all.BENCHMARKS if b.name == "training_quality")
+    output = "Step `train` has started.\ndataset  acc\nnot yet\ndataset  acc\nbundled  0.93\n{}"
+    assert quality.figures(output) == "dataset  acc\nbundled  0.93\n{}"
+    speed = next(b for b in run_all.BENCHMARKS if b.name == "preprocessing_speed")
+    assert speed.figures(output) == output
