@@ -131,21 +131,27 @@ def last_json(output: str) -> dict:
 
 
 def render_section(benchmark: Benchmark, output: str, when: str) -> str:
-    return TEMPLATES.get_template("section.md.j2").render(
-        benchmark=benchmark,
-        output=benchmark.figures(output),
-        when=when,
-        start=marker(benchmark.name),
-        end=marker(benchmark.name, True),
-    )
+    return (
+        TEMPLATES.get_template("section.md.j2")
+        .render(
+            benchmark=benchmark,
+            output=benchmark.figures(output),
+            when=when,
+            start=marker(benchmark.name),
+            end=marker(benchmark.name, True),
+        )
+        .rstrip("\n")
+    )  # as ``sections`` reads it back
 
 
 def render_headline(quality: dict) -> str:
     """The README's table: the model against the strongest baseline on each dataset's test split."""
     from review_classifier.baseline import BASELINES
 
-    return TEMPLATES.get_template("headline.md.j2").render(
-        datasets=quality["datasets"], baselines=BASELINES, start=marker(HEADLINE), end=marker(HEADLINE, True)
+    return (
+        TEMPLATES.get_template("headline.md.j2")
+        .render(datasets=quality["datasets"], baselines=BASELINES, start=marker(HEADLINE), end=marker(HEADLINE, True))
+        .rstrip("\n")
     )
 
 
