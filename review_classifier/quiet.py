@@ -90,7 +90,8 @@ def _not_unused_docker_settings(record: logging.LogRecord) -> bool:
 
 def quiet_process() -> None:
     """No analytics calls from ZenML, no colour codes in its logs, no TensorFlow start-up lines, no
-    advice to drop the image settings.
+    advice to drop the image settings, no log line per HTTP request (httpx logs each at INFO, the
+    level ZenML sets: a readiness poll or a load client would flood the logs).
 
     Call before ZenML or TensorFlow is imported. An explicit ``ZENML_ANALYTICS_OPT_IN``,
     ``ZENML_LOGGING_COLORS_DISABLED`` or ``TF_CPP_MIN_LOG_LEVEL`` is kept.
@@ -98,6 +99,7 @@ def quiet_process() -> None:
     os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")  # nothing leaves the machine
     os.environ.setdefault("ZENML_LOGGING_COLORS_DISABLED", "true")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     warnings = logging.getLogger("zenml.utils.warnings.controller")
     if _not_unused_docker_settings not in warnings.filters:
         warnings.addFilter(_not_unused_docker_settings)
