@@ -27,10 +27,10 @@ class Response(NamedTuple):
     error: Optional[str] = None
 
 
-def request(url: str) -> Response:
+def request(client: httpx.Client, url: str) -> Response:
     sent = time.monotonic()
     try:
-        answer = httpx.post(url + "/predict", json={"texts": [TEXT]}, timeout=60).raise_for_status()
+        answer = client.post(url + "/predict", json={"texts": [TEXT]}).raise_for_status()
         version = answer.json()[0]["model_version"]
         return Response(sent, time.monotonic(), version, answer.headers.get(BACKEND_HEADER))
     except Exception as error:  # counted, never hidden
@@ -44,8 +44,11 @@ def traffic(url: str, threads: int = 4, limit: int = 200_000) -> Iterator[List[R
     done = threading.Event()
 
     def client() -> None:
-        while not done.is_set() and len(responses) < limit:
-            responses.append(request(url))
+        # A new connection per request, as a stream of independent callers; one client per thread, so
+        # the load does not pay for building a client (and its TLS context) on every request.
+        with httpx.Client(timeout=60, limits=httpx.Limits(max_keepalive_connections=0)) as session:
+            while not done.is_set() and len(responses) < limit:
+                responses.append(request(session, url))
 
     workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
     for worker in workers:

@@ -129,7 +129,7 @@ def test_a_rerun_replaces_only_its_own_section() -> None:
 
 def test_the_page_quotes_a_benchmarks_own_figures_not_the_pipeline_logs() -> None:
     quality = next(b for b in run_all.BENCHMARKS if b.name == "training_quality")
-    output = "Step `train` has started.\ndataset  acc\nnot yet\ndataset  acc\nbundled  0.93\n{}"
+    output = "Step `train` has started.\nEpoch 1/2\ndataset  acc\nbundled  0.93\n{}"
     assert quality.figures(output) == "dataset  acc\nbundled  0.93\n{}"
     speed = next(b for b in run_all.BENCHMARKS if b.name == "preprocessing_speed")
     assert speed.figures(output) == output
