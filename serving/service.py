@@ -1,7 +1,8 @@
 """The BentoML service: POST /predict, POST /explain, GET /info/metadata, and BentoML's /livez and /readyz.
 
 It imports the project's own package, so a request's text is normalized and
-encoded exactly as in training.
+encoded exactly as in training. With ``AIP_MODE=PREDICTION`` the same image also speaks Vertex AI's
+custom-container contract (serving/vertex.py): its port, health route and predict route.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from review_classifier.api import SERVICE_SETTINGS, Explanation, ModelInfo, Pred
 from review_classifier.metrics import labels_of, stored_threshold
 from review_classifier.names import BENTO_NAME, TEST_METRICS
 from review_classifier.quiet import quiet_process
+from serving import vertex
 
 quiet_process()  # each worker imports TensorFlow in __init__
 
@@ -31,7 +33,7 @@ info_app = FastAPI(title="review classifier metadata")
 
 
 @bentoml.asgi_app(info_app, path="/info")
-@bentoml.service(name=BENTO_NAME, **SERVICE_SETTINGS)
+@bentoml.service(name=BENTO_NAME, **SERVICE_SETTINGS, **vertex.service_settings())
 class ReviewClassifierService:
     """Serves one model version. BentoML answers ``/readyz`` only once ``__init__`` (load and warm-up) is done."""
 
@@ -91,6 +93,11 @@ class ReviewClassifierService:
             for prediction, decomposition in zip(self._predictions(texts), decompositions, strict=True)
         ]
 
+    @bentoml.api(route=vertex.PREDICT_ROUTE)
+    def vertex_predict(self, instances: Texts) -> vertex.VertexPredictions:
+        """Vertex AI's request and response shape: ``instances`` are texts, each prediction /predict's answer."""
+        return vertex.VertexPredictions(predictions=self._predictions(instances))
+
     def _predictions(self, texts: List[str]) -> List[Prediction]:
         probabilities = self.classifier.predict_proba(texts)
         version = self.info.model_version
@@ -103,3 +110,7 @@ class ReviewClassifierService:
     def metadata(self) -> ModelInfo:
         """Model name, ZenML model version, its decision threshold and test metrics."""
         return self.info
+
+
+if vertex.prediction_mode():
+    ReviewClassifierService.add_asgi_middleware(vertex.VertexRoutes, **vertex.middleware_options())

@@ -9,7 +9,6 @@ or of the Bento itself run on the process only.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -30,7 +29,6 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import BentoML
 
 import run
 import steps.deploy
-from review_classifier.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
 from review_classifier.metrics import classification_metrics, labels_of
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY_STEP, DEPLOYMENT_PIPELINE
 from serving import frontdoor, record, rollback, status, stop
@@ -39,6 +37,7 @@ from serving.process import free_port
 from serving.traffic import flips_back, switches, traffic
 from stacks.register import main as register_stacks
 from steps.registry import load_classifier
+from tests.bad_input import BAD_INPUTS
 from tests.imports import third_party_imports
 from tests.pipeline_helpers import USELESS_CANDIDATE, assert_quiet, run_training, step_logs, write_config
 
@@ -213,20 +212,6 @@ def test_predict_and_metadata(service: str, trained) -> None:
     )
 
 
-BAD_INPUTS = {
-    "invalid-json": (b'{"texts": [', "json_invalid"),
-    "missing-field": (b"{}", "missing"),
-    "wrong-type": (b'{"texts": "one text"}', "list_type"),
-    "wrong-item-type": (b'{"texts": [42]}', "string_type"),
-    "empty-list": (b'{"texts": []}', "too_short"),
-    "empty-text": (b'{"texts": [""]}', "string_too_short"),
-    "whitespace-text": (b'{"texts": ["   \\n "]}', "empty or whitespace only"),
-    "text-too-long": (json.dumps({"texts": ["a" * (MAX_TEXT_CHARS + 1)]}).encode(), "string_too_long"),
-    "too-many-texts": (json.dumps({"texts": ["ok"] * (MAX_TEXTS_PER_REQUEST + 1)}).encode(), "too_long"),
-    "non-utf8": (b'{"texts": ["caf\xe9"]}', "json_invalid"),
-}
-
-
 @pytest.mark.parametrize("route", ["/predict", "/explain"])
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
 def test_bad_input_gets_a_400_and_the_service_keeps_serving(service: str, case: str, route: str) -> None:
@@ -320,7 +305,12 @@ def test_bento_is_self_contained(service: str) -> None:
     assert "tensorflow-cpu==2.21.0" in requirements and all("==" in r for r in requirements)
     assert bento.info.labels["zenml_model"] == MODEL
     # Only what serving runs: the service, its pinned model tag and the pure package.
-    assert sorted(p.name for p in (source / "serving").iterdir()) == ["__init__.py", "model_tag.txt", "service.py"]
+    assert sorted(p.name for p in (source / "serving").iterdir()) == [
+        "__init__.py",
+        "model_tag.txt",
+        "service.py",
+        "vertex.py",
+    ]
     code = list(source.rglob("*.py"))
     assert {p.relative_to(source).parts[0] for p in code} == {"serving", "review_classifier"}
     installed = set(read_lock(requirements_file))
