@@ -19,6 +19,7 @@ import yaml
 
 from review_classifier.names import DEPLOYMENT_PIPELINE, MODEL_NAME, PIPELINE_NAMES, TRAINING_PIPELINE
 from review_classifier.quiet import quiet_process
+from review_classifier.serving_targets import TARGET_OF_ORCHESTRATOR
 
 #: The project's run configs.
 CONFIGS = Path(__file__).resolve().parent / "configs"
@@ -89,31 +90,34 @@ def require_stack(config: RunConfig) -> None:
 
 
 def require_model_deployer(config: RunConfig) -> None:
-    """The deployment pipeline needs the stack's model deployer: without one, say in one line which stacks
-    have one, rather than ZenML's traceback in the middle of the run."""
+    """The deployment pipeline needs the stack's model deployer, or a stack that serves where it trains
+    (Kubeflow's cluster, Vertex AI): without either, say in one line which stacks can deploy, rather than
+    ZenML's traceback in the middle of the run."""
     if config.pipeline != DEPLOYMENT_PIPELINE:
         return
     from zenml.client import Client
     from zenml.enums import StackComponentType
     from zenml.utils.pagination_utils import depaginate
 
+    def deploys(stack) -> bool:
+        (orchestrator,) = stack.components[StackComponentType.ORCHESTRATOR]
+        return bool(stack.components.get(StackComponentType.MODEL_DEPLOYER)) or (
+            orchestrator.flavor_name in TARGET_OF_ORCHESTRATOR
+        )
+
     client = Client()
     active = client.active_stack_model
-    if active.components.get(StackComponentType.MODEL_DEPLOYER):
+    if deploys(active):
         return
-    having = sorted(
-        stack.name
-        for stack in depaginate(client.list_stacks, hydrate=True)
-        if stack.components.get(StackComponentType.MODEL_DEPLOYER)
-    )
+    having = sorted(stack.name for stack in depaginate(client.list_stacks, hydrate=True) if deploys(stack))
     where = (
-        f"stacks with one: {', '.join(having)}; switch with `zenml stack set {having[0]}`"
+        f"stacks that deploy: {', '.join(having)}; switch with `zenml stack set {having[0]}`"
         if having
         else "register the `local` stack, which has one, with `make stacks`"
     )
     sys.exit(
-        f"error: {config.path} deploys with the stack's model deployer, and the active stack '{active.name}' "
-        f"has none; {where}"
+        f"error: {config.path} deploys with the stack's model deployer or to Kubeflow's cluster or Vertex AI, "
+        f"and the active stack '{active.name}' has none of them; {where}"
     )
 
 

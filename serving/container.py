@@ -1,4 +1,5 @@
-"""The Bento as a container image: BentoML's own containerization, pushed to the stack's registry."""
+"""The Bento as a container image pushed to the stack's registry: BentoML's own containerization with the local
+Docker daemon, or BentoML's build context built by the stack's image builder (Kaniko, Cloud Build)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import logging
 import os
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import bentoml
+from bentoml._internal.container import construct_containerfile
 from zenml.container_engines import get_container_engine
 from zenml.container_registries import BaseContainerRegistry
+from zenml.image_builders import BaseImageBuilder
 
 logger = logging.getLogger(__name__)
 
@@ -53,3 +57,20 @@ def containerize(bento_tag: str, registry: BaseContainerRegistry) -> str:
     size = engine.client.images.get(image).attrs["Size"]
     logger.info("Built image %s in %.0f s (%.0f MB)", image, seconds, size / 1e6)
     return engine.push_image(image, registry)
+
+
+def build_with(bento_tag: str, image_builder: BaseImageBuilder, registry: BaseContainerRegistry) -> str:
+    """The image of ``bento_tag`` built by ``image_builder`` and pushed to ``registry``; its pushed reference.
+
+    The stack's builder, not Docker, because a remote stack's steps run where there is no Docker
+    daemon: Kaniko builds in the cluster, Cloud Build in the project. The build context is the one
+    ``bentoml.container.build`` hands Docker (the Bento, its models, the generated Dockerfile, here
+    without BuildKit syntax, which Kaniko and Cloud Build's docker do not all read), its Dockerfile
+    at the root where the builders look for it.
+    """
+    bento = bentoml.bentos.get(bento_tag)
+    image = f"{registry.config.uri}/{bento.tag.name}:{bento.tag.version}"
+    with construct_containerfile(bento, enable_buildkit=False) as (root, dockerfile):
+        context = image_builder.build_context_class(root=root)
+        context.add_file(source=Path(dockerfile).read_text(), destination="Dockerfile")
+        return image_builder.build(image_name=image, build_context=context, container_registry=registry)

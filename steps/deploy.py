@@ -23,7 +23,7 @@ from zenml.services.service import BaseDeploymentService
 from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE, TEST_METRICS
 from serving import frontdoor, record
 from serving.bento import build_bento, save_model
-from serving.container import containerize
+from serving.container import build_with, containerize
 from serving.process import free_port, serving_workers
 from steps.registry import decision_threshold, require_production
 
@@ -81,10 +81,14 @@ def prove(url: str, model: Model) -> Dict[str, Any]:
 
 @step(enable_cache=False)
 def bento_image(bento: str) -> Annotated[str, ArtifactConfig(name="bento_image", tags=["deployment"])]:
-    """The Bento as a container image (BentoML's containerization), pushed to the stack's registry; its reference."""
-    registry = Client().active_stack.container_registry
+    """The Bento as a container image, pushed to the stack's registry; its reference. Built by the stack's image
+    builder if it has one (Kaniko, Cloud Build: the remote stacks' steps have no Docker), else by BentoML."""
+    stack = Client().active_stack
+    registry = stack.container_registry
     if registry is None:
         raise RuntimeError("the active stack has no container registry to push the Bento's image to")
+    if stack.image_builder is not None:
+        return build_with(bento, stack.image_builder, registry)
     return containerize(bento, registry)
 
 

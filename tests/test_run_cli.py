@@ -162,7 +162,7 @@ def test_run_needs_a_config_or_a_command() -> None:
     assert done.returncode == 2 and "give either --config CONFIG or a command (`models`, `params`)" in done.stderr
 
 
-def test_a_deploy_on_a_stack_without_a_model_deployer_names_the_stacks_that_have_one() -> None:
+def test_a_deploy_on_a_stack_that_cannot_deploy_names_the_stacks_that_can() -> None:
     from stacks.register import main as register_main
 
     client = Client()
@@ -175,5 +175,5 @@ def test_a_deploy_on_a_stack_without_a_model_deployer_names_the_stacks_that_have
     finally:
         client.activate_stack(before)
     message = str(refused.value.code)
-    assert "the active stack 'default' has none; stacks with one: " in message
-    assert "local" in message.split("stacks with one: ")[1] and "\n" not in message
+    assert "the active stack 'default' has none of them; stacks that deploy: " in message
+    assert "local" in message.split("stacks that deploy: ")[1] and "\n" not in message
