@@ -152,6 +152,27 @@ def test_pipeline_compiles_to_a_valid_spec(stack_flow, stack: str) -> None:
     assert found["train"].upstream == ["split", "tokenize"]
 
 
+@pytest.mark.parametrize("stack, deploy_step", [("kubeflow", "deploy_to_kubernetes"), ("vertex", "deploy_to_vertex")])
+def test_the_deployment_compiles_to_the_stack_s_serving_target(stack_flow, stack: str, deploy_step: str) -> None:
+    """`zenml stack set NAME` and the deploy config: run.py lets it through, and the orchestrator compiles
+    bento_builder -> bento_image -> the stack's deploy step, with the config's settings, up to the upload."""
+    result = stack_flow[f"deploy_{stack}"]
+    spec_file = Path(result["spec"])
+    spec = yaml.safe_load(spec_file.read_text()) if stack == "kubeflow" else json.loads(spec_file.read_text())
+    found = tasks(spec)
+    assert sorted(found) == sorted(["bento_builder", "bento_image", deploy_step])
+    assert result["upstream"] == {
+        "bento_builder": [],
+        "bento_image": ["bento_builder"],
+        deploy_step: ["bento_builder", "bento_image"],
+    }
+    assert {step: dependencies for step, (_, dependencies, _) in found.items()} == result["upstream"]
+    config = yaml.safe_load((PROJECT_ROOT / "configs" / f"deploy-{stack}.yaml").read_text())
+    settings = config["parameters"]["kubernetes" if stack == "kubeflow" else "vertex"]
+    sent = result["parameters"][deploy_step]["settings"]
+    assert {k: sent[k] for k in settings} == settings
+
+
 def test_kubeflow_stack_uses_the_resource_aware_flavor(stack_flow) -> None:
     assert stack_flow["kubeflow"]["orchestrator_flavor"] == "kubeflow_resources"
 

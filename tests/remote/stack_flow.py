@@ -1,7 +1,8 @@
 """What a user does against a ZenML server, run in its own process by tests/test_stacks.py.
 
 connect -> `make stacks` (twice) -> `zenml stack set kubeflow` -> compile -> `zenml stack set
-vertex` -> compile -> register/set `local` -> a small training run. The compile stops right
+vertex` -> compile -> a production version -> the deployment compiled on each remote stack ->
+register/set `local` -> a small training run. The compile stops right
 before the upload to KFP / Vertex: the spec file ZenML wrote is copied out for the test to
 check. Prints one JSON object on its last line.
 
@@ -18,7 +19,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -31,7 +32,7 @@ from zenml.integrations.gcp.orchestrators import VertexOrchestrator  # noqa: E40
 from zenml.zen_stores.rest_zen_store import RestZenStoreConfiguration  # noqa: E402
 
 import run  # noqa: E402
-from review_classifier.names import TRAINING_PIPELINE  # noqa: E402
+from review_classifier.names import DEPLOYMENT_PIPELINE, MODEL_NAME, TRAINING_PIPELINE  # noqa: E402
 from stacks import register  # noqa: E402
 from tests.pipeline_helpers import write_config  # noqa: E402
 from zenml_fixes.kubeflow_orchestrator import ResourceAwareKubeflowOrchestrator  # noqa: E402
@@ -54,13 +55,14 @@ def registration_output() -> str:
     return buffer.getvalue()
 
 
-def compile_spec(stack: str, image: str, spec: Path, **changes: Any) -> None:
-    """Have ``stack``'s orchestrator compile the training pipeline for ``image``, built already; the spec to ``spec``.
+def compile_spec(stack: str, image: str, spec: Path, config_name: str = "", **changes: Any) -> None:
+    """Have ``stack``'s orchestrator compile a pipeline for ``image``, built already; the spec to ``spec``.
 
-    The config is the project's for ``stack`` with ``changes`` applied over its top-level keys.
+    The config is the project's ``config_name`` (default: the training config of ``stack``) with
+    ``changes`` applied over its top-level keys.
     """
     Client().activate_stack(stack)
-    config = yaml.safe_load((PROJECT_ROOT / "configs" / f"{stack}.yaml").read_text())
+    config = yaml.safe_load((PROJECT_ROOT / "configs" / (config_name or f"{stack}.yaml")).read_text())
     config.setdefault("settings", {})["docker"] = {"parent_image": image, "skip_build": True}
     for key, value in changes.items():
         config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
@@ -94,6 +96,33 @@ def compile_on(stack: str, spec_suffix: str) -> dict:
     }
 
 
+def deployment_on(stack: str, spec_suffix: str) -> dict:
+    """The deployment config of ``stack`` compiled by its orchestrator, under the production version."""
+    spec = OUT / f"deploy-{stack}{spec_suffix}"
+    compile_spec(stack, os.environ["TEST_IMAGE"], spec, config_name=f"deploy-{stack}.yaml")
+    steps = Client().get_pipeline(DEPLOYMENT_PIPELINE).last_run.snapshot.step_configurations
+    return {
+        "spec": str(spec),
+        "upstream": {name: sorted(s.spec.upstream_steps) for name, s in steps.items()},
+        "parameters": {name: s.config.parameters for name, s in steps.items()},
+    }
+
+
+@contextlib.contextmanager
+def a_production_version() -> Iterator[None]:
+    """A production version of the model for the block, as a training run on the stack would leave it;
+    archived after (it has no metrics, so the local training run must not take it for its incumbent)."""
+    client = Client()
+    if not client.list_models(name=MODEL_NAME).items:
+        client.create_model(name=MODEL_NAME)
+    version = client.create_model_version(model_name_or_id=MODEL_NAME, name="deployable")
+    version.set_stage("production", force=True)
+    try:
+        yield
+    finally:
+        version.set_stage("archived", force=True)
+
+
 def main() -> None:
     GlobalConfiguration().set_store(
         RestZenStoreConfiguration(
@@ -108,6 +137,9 @@ def main() -> None:
     capture_uploads()
     result["kubeflow"] = compile_on("kubeflow", ".yaml")
     result["vertex"] = compile_on("vertex", ".json")
+    with a_production_version():
+        result["deploy_kubeflow"] = deployment_on("kubeflow", ".yaml")
+        result["deploy_vertex"] = deployment_on("vertex", ".json")
 
     assert register.main(["local"]) == 0
     Client().activate_stack("local")
