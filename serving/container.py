@@ -12,11 +12,15 @@ from typing import Iterator
 
 import bentoml
 from bentoml._internal.container import construct_containerfile
+from zenml.config.docker_settings import DockerBuildOptions
 from zenml.container_engines import get_container_engine
 from zenml.container_registries import BaseContainerRegistry
 from zenml.image_builders import BaseImageBuilder
 
 logger = logging.getLogger(__name__)
+#: A local daemon's build reaches the package index over the host's network (the one `make containers` starts
+#: has no bridge), as the step image's build does (pipelines/docker_settings.py); Kaniko and Cloud Build ignore it.
+BUILD_OPTIONS = DockerBuildOptions(network_mode="host")
 
 
 @contextmanager
@@ -73,4 +77,4 @@ def build_with(bento_tag: str, image_builder: BaseImageBuilder, registry: BaseCo
     with construct_containerfile(bento, enable_buildkit=False) as (root, dockerfile):
         context = image_builder.build_context_class(root=root)
         context.add_file(source=Path(dockerfile).read_text(), destination="Dockerfile")
-        return image_builder.build(image_name=image, build_context=context, container_registry=registry)
+        return image_builder.build(image, context, docker_build_options=BUILD_OPTIONS, container_registry=registry)

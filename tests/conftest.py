@@ -40,7 +40,7 @@ BUNDLED_DATA = PROJECT_ROOT / "data" / "womens_clothing_ecommerce_reviews.csv.gz
 
 UNIT_TESTS = Path(__file__).parent / "unit"
 #: The modules that use the container world (one Docker daemon, one registry on 127.0.0.1:5000).
-CONTAINER_MODULES = {"test_docker_stack.py", "test_kfp_spec.py", "test_serving.py"}
+CONTAINER_MODULES = {"test_docker_stack.py", "test_kfp_spec.py", "test_remote_serving.py", "test_serving.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

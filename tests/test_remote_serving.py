@@ -1,8 +1,13 @@
-"""The Bento service speaks Vertex AI's custom-container contract when Vertex's variables say so.
+"""One Bento image, two remote contracts: Vertex AI's custom container and the Kubernetes Deployment.
 
-The very service the Bento serves, run by ``bentoml serve`` as the image's entrypoint runs it (no
-``--port``), with the variables exactly as Vertex AI sets them for a model deployed to an endpoint,
-and called as Vertex calls it. Which settings the service class takes is checked in process.
+Vertex: the very service the Bento serves, run with the variables exactly as Vertex AI sets them for
+a model deployed to an endpoint, and called as Vertex calls it (health route, then the predict route
+with ``instances``): by ``bentoml serve`` as the image's entrypoint runs it (no ``--port``), and as
+the pushed image itself under Docker (its own entrypoint, host network). Kubernetes: the image run
+with the rendered Deployment's arguments, environment and limits, its probes checked as the kubelet
+checks them. The image is built as the remote stacks build it, by a ZenML image builder (here the
+local daemon's; Kaniko or Cloud Build on the stacks). Which settings the service class takes is
+checked in process.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import httpx
 import pandas as pd
@@ -19,14 +26,18 @@ import pytest
 
 from review_classifier.dataset import LABEL, TEXT, DatasetSchema, load_labelled
 from review_classifier.model_settings import ModelSettings
+from review_classifier.serving_targets import KubernetesServing
 from review_classifier.splits import stratified_split
 from review_classifier.text import TextNormalizer
 from review_classifier.training import sweep
 from review_classifier.vocabulary import Vocabulary, VocabularySettings
-from serving import vertex
-from serving.bento import save_model
+from serving import kubernetes, vertex
+from serving.bento import build_bento, save_model
+from serving.container import build_with
 from serving.process import BENTOML, free_port
-from stacks.services import http_status, start, stop, wait_ready
+from stacks.containers import docker_client
+from stacks.register import main as register_stacks
+from stacks.services import ServiceError, http_status, start, stop, wait_ready
 from tests.bad_input import BAD_INPUTS
 from tests.conftest import BUNDLED_DATA
 
@@ -87,21 +98,72 @@ def service_class(model_tag: str, environment: Dict[str, str], monkeypatch: pyte
 
 
 @pytest.fixture(scope="module")
-def on_vertex(model_tag: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    """``bentoml serve`` of the service with Vertex's variables (a free AIP_HTTP_PORT, no --port), once its
-    health route answers: a client of it. Stopped at the end, also on failure."""
+def image(model_tag: str, container_world) -> str:
+    """The Bento of ``model_tag`` as an image built by a ZenML image builder and pushed to the registry."""
+    from zenml.client import Client
+    from zenml.enums import StackComponentType
+    from zenml.stack import Stack, StackComponent
+
+    client = Client()
+    assert register_stacks(["docker-serving"]) == 0
+    registry = Stack.from_model(client.get_stack("docker-serving")).container_registry
+    builder = StackComponent.from_model(
+        client.create_stack_component(
+            name="remote-serving-tests",
+            flavor="local",
+            component_type=StackComponentType.IMAGE_BUILDER,
+            configuration={},
+        )
+    )
+    labels = {"zenml_model": "review_classifier", "zenml_model_version": "7"}
+    bento = build_bento(model_tag, labels, base_image=os.environ["REVIEW_CLASSIFIER_PARENT_IMAGE"])
+    return build_with(bento, StackComponent.from_model(builder), registry)
+
+
+@contextmanager
+def running(world, image: str, environment: Dict[str, str], **options: Any) -> Iterator[Callable[[], None]]:
+    """``image`` run on the host network with ``environment`` (its own entrypoint); removed at the end,
+    also on failure. Yields a check that raises with the container's log once it has exited."""
+    container = docker_client(world.docker_host).containers.run(
+        image, environment=environment, network_mode="host", detach=True, **options
+    )
+
+    def alive() -> None:
+        container.reload()
+        if container.status == "exited":
+            raise ServiceError(f"the container of {image} exited; its log:\n{container.logs()[-3000:].decode()}")
+
+    try:
+        yield alive
+    finally:
+        container.remove(force=True)
+
+
+@pytest.fixture(scope="module", params=["process", "image"])
+def on_vertex(request, model_tag: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """The service with Vertex's variables (a free AIP_HTTP_PORT, no --port), as ``bentoml serve`` or as the
+    pushed image under Docker, once its health route answers: a client of it. Stopped at the end, also on failure."""
     environment = {**VERTEX_ENVIRONMENT, "AIP_HTTP_PORT": str(free_port())}
     url = f"http://127.0.0.1:{environment['AIP_HTTP_PORT']}"
-    log = tmp_path_factory.mktemp("vertex") / "service.log"
-    env = {**os.environ, **environment, "REVIEW_CLASSIFIER_MODEL": model_tag}
-    started = start([BENTOML, "serve", "serving.service:ReviewClassifierService"], log, env=env, cwd=PROJECT_ROOT)
-    try:
-        health = url + environment["AIP_HEALTH_ROUTE"]
-        wait_ready("the service in Vertex's prediction mode", lambda: http_status(health) == 200, started, 300)
-        with httpx.Client(base_url=url, timeout=30) as client:
-            yield client
-    finally:
-        stop(started)
+    health = url + environment["AIP_HEALTH_ROUTE"]
+    if request.param == "process":
+        log = tmp_path_factory.mktemp("vertex") / "service.log"
+        env = {**os.environ, **environment, "REVIEW_CLASSIFIER_MODEL": model_tag}
+        started = start([BENTOML, "serve", "serving.service:ReviewClassifierService"], log, env=env, cwd=PROJECT_ROOT)
+        try:
+            wait_ready("the service in Vertex's prediction mode", lambda: http_status(health) == 200, started, 300)
+            with httpx.Client(base_url=url, timeout=30) as client:
+                yield client
+        finally:
+            stop(started)
+    else:
+        world, image = request.getfixturevalue("container_world"), request.getfixturevalue("image")
+        with running(world, image, environment) as alive:
+            wait_ready(
+                "the image in Vertex's prediction mode", lambda: alive() or http_status(health) == 200, None, 300
+            )
+            with httpx.Client(base_url=url, timeout=30) as client:
+                yield client
 
 
 def test_it_listens_on_aip_http_port_and_routes_vertex_s_paths(model_tag: str, monkeypatch) -> None:
@@ -190,3 +252,41 @@ def test_a_malformed_vertex_variable_is_named(variable: str, value, message: str
 def test_the_port_defaults_to_vertex_s_8080() -> None:
     environment = {k: v for k, v in VERTEX_ENVIRONMENT.items() if k != "AIP_HTTP_PORT"}
     assert vertex.service_settings(environment) == {"http": {"port": 8080}}
+
+
+def kubelet_probe(port: int, probe: Dict[str, Any]) -> bool:
+    """A probe as the kubelet runs it: GET on the path, success for a status from 200 to 399 within its timeout."""
+    try:
+        status = httpx.get(f"http://127.0.0.1:{port}{probe['httpGet']['path']}", timeout=probe.get("timeoutSeconds", 1))
+    except httpx.TransportError:
+        return False
+    return 200 <= status.status_code < 400
+
+
+def docker_limits(resources: Dict[str, Dict[str, str]]) -> Dict[str, Any]:
+    """The container's CPU and memory limits as Docker takes them (the quantities the manifests use here)."""
+    cpu, memory = resources["limits"]["cpu"], resources["limits"]["memory"]
+    return {"nano_cpus": int(float(cpu) * 1e9), "mem_limit": memory.replace("Gi", "g").replace("Mi", "m")}
+
+
+def test_the_image_runs_as_the_deployment_runs_it(image: str, container_world) -> None:
+    """The Deployment's arguments (its port a free one: here the pod's network is the host's), environment,
+    limits and probes: ready only once the model is loaded (then at once a prediction), live all along."""
+    deployment, _ = kubernetes.manifests(kubernetes.render(KubernetesServing(), image, "review_classifier", "7", "b"))
+    (spec,) = deployment["spec"]["template"]["spec"]["containers"]
+    port = free_port()
+    args = [str(port) if a == str(kubernetes.PORT) else a for a in spec["args"]]
+    environment = {e["name"]: e["value"] for e in spec["env"]}
+    timeline: List[Optional[bool]] = []
+    with running(container_world, image, environment, command=args, **docker_limits(spec["resources"])) as alive:
+        deadline = time.monotonic() + 300
+        while not (timeline and timeline[-1]):
+            alive()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"never ready in 300 s; readiness checks: {timeline}")
+            timeline.append(kubelet_probe(port, spec["readinessProbe"]))
+            time.sleep(spec["readinessProbe"]["periodSeconds"] / 10)
+        answer = httpx.post(f"http://127.0.0.1:{port}/predict", json={"texts": TEXTS}, timeout=30)
+        assert kubelet_probe(port, spec["livenessProbe"]) and kubelet_probe(port, spec["startupProbe"])
+    assert timeline[0] is False, "ready before the model could have loaded"
+    assert answer.status_code == 200 and {p["model_version"] for p in answer.json()} == {"7"}
