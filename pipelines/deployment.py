@@ -13,7 +13,7 @@ from pipelines.docker_settings import DOCKER_SETTINGS
 from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE, MODEL_NAME
 from review_classifier.serving_targets import KUBERNETES, TARGET_OF_ORCHESTRATOR, KubernetesServing, VertexServing
 from steps.deploy import bento_builder, bento_image, deploy
-from steps.remote_deploy import deploy_to_kubernetes, deploy_to_vertex
+from steps.remote_deploy import bento_and_image, deploy_to_kubernetes, deploy_to_vertex
 
 
 @pipeline(
@@ -29,12 +29,14 @@ def deployment_pipeline(
     kubernetes: KubernetesServing = KubernetesServing(),
     vertex: VertexServing = VertexServing(),
 ) -> None:
-    """bento_builder [-> bento_image] -> deploy (smoke test on a free port first, then replace the service).
+    """bento_builder [-> bento_image] -> deploy (smoke test on a free port first, then replace the service);
+    on the remote stacks bento_and_image -> deploy_to_kubernetes | deploy_to_vertex.
 
     On a stack with a container registry the Bento serves as its container image, built from
     ``base_image`` and pushed there; else as a local process. On the ``kubeflow`` stack the image,
-    built by the stack's image builder, serves on the cluster (``deploy_to_kubernetes``), on the
-    ``vertex`` stack on a Vertex AI endpoint (``deploy_to_vertex``).
+    built by the stack's image builder in the step that builds the Bento (each step has its own pod
+    there), serves on the cluster (``deploy_to_kubernetes``), on the ``vertex`` stack on a Vertex AI
+    endpoint (``deploy_to_vertex``).
 
     Args:
         port: Port of the front door (nginx) the service answers on, at 127.0.0.1.
@@ -44,13 +46,13 @@ def deployment_pipeline(
         kubernetes: The Deployment and Service on the ``kubeflow`` stack's cluster.
         vertex: The Vertex AI endpoint on the ``vertex`` stack (its project and region).
     """
-    bento = bento_builder(base_image)
     stack = Client().active_stack
     target = TARGET_OF_ORCHESTRATOR.get(stack.orchestrator.flavor)
     if target is None:
+        bento = bento_builder(base_image)
         image = bento_image(bento) if stack.container_registry is not None else None
         deploy(bento, image, port, timeout, id=DEPLOY_STEP)
     elif target == KUBERNETES:
-        deploy_to_kubernetes(bento, bento_image(bento), kubernetes)
+        deploy_to_kubernetes(*bento_and_image(base_image), kubernetes)
     else:
-        deploy_to_vertex(bento, bento_image(bento), vertex)
+        deploy_to_vertex(*bento_and_image(base_image), vertex)

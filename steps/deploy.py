@@ -31,11 +31,8 @@ logger = logging.getLogger(__name__)
 SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]
 
 
-@step(enable_cache=False)
-def bento_builder(
-    base_image: Optional[str] = None,
-) -> Annotated[str, ArtifactConfig(name="bento", tags=["deployment"])]:
-    """Package the pipeline's model version, which must be ``production``, as a Bento; its tag.
+def package_production(base_image: Optional[str] = None) -> str:
+    """Package the step's model version, which must be ``production``, as a Bento; its tag.
 
     The version's decision threshold goes into the BentoML model's metadata, which is all the service reads.
     ``base_image`` is the parent of the Bento's container image (None: BentoML's own Python image).
@@ -66,6 +63,14 @@ def bento_builder(
     return bento_tag
 
 
+@step(enable_cache=False)
+def bento_builder(
+    base_image: Optional[str] = None,
+) -> Annotated[str, ArtifactConfig(name="bento", tags=["deployment"])]:
+    """Package the pipeline's model version, which must be ``production``, as a Bento; its tag."""
+    return package_production(base_image)
+
+
 def prove(url: str, model: Model) -> Dict[str, Any]:
     """The service's ``/info/metadata``, once it has predicted and says it serves ``model``'s version."""
     version = str(model.version)
@@ -79,8 +84,7 @@ def prove(url: str, model: Model) -> Dict[str, Any]:
     return info
 
 
-@step(enable_cache=False)
-def bento_image(bento: str) -> Annotated[str, ArtifactConfig(name="bento_image", tags=["deployment"])]:
+def push_image(bento: str) -> str:
     """The Bento as a container image, pushed to the stack's registry; its reference. Built by the stack's image
     builder if it has one (Kaniko, Cloud Build: the remote stacks' steps have no Docker), else by BentoML."""
     stack = Client().active_stack
@@ -90,6 +94,12 @@ def bento_image(bento: str) -> Annotated[str, ArtifactConfig(name="bento_image",
     if stack.image_builder is not None:
         return build_with(bento, stack.image_builder, registry)
     return containerize(bento, registry)
+
+
+@step(enable_cache=False)
+def bento_image(bento: str) -> Annotated[str, ArtifactConfig(name="bento_image", tags=["deployment"])]:
+    """The Bento as a container image, pushed to the stack's registry; its reference."""
+    return push_image(bento)
 
 
 @step(enable_cache=False)

@@ -6,16 +6,30 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import Annotated, Any, Dict
+from typing import Annotated, Any, Dict, Optional, Tuple
 
 from zenml import ArtifactConfig, get_step_context, log_metadata, step
 from zenml.client import Client
 
 from review_classifier.serving_targets import KUBERNETES, VERTEX, KubernetesServing, VertexServing
 from serving import kubernetes
+from steps.deploy import package_production, push_image
 from steps.registry import require_production
 
 logger = logging.getLogger(__name__)
+
+
+@step(enable_cache=False)
+def bento_and_image(
+    base_image: Optional[str] = None,
+) -> Tuple[
+    Annotated[str, ArtifactConfig(name="bento", tags=["deployment"])],
+    Annotated[str, ArtifactConfig(name="bento_image", tags=["deployment"])],
+]:
+    """The production version's Bento and its image, pushed to the stack's registry, in one step: on a remote
+    stack each step runs in a pod of its own, and a Bento lives in the BentoML store of the pod that built it."""
+    bento = package_production(base_image)
+    return bento, push_image(bento)
 
 
 def _deployed(target: str, bento: str, image: str, **where: Any) -> Dict[str, Any]:

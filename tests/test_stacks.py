@@ -155,17 +155,13 @@ def test_pipeline_compiles_to_a_valid_spec(stack_flow, stack: str) -> None:
 @pytest.mark.parametrize("stack, deploy_step", [("kubeflow", "deploy_to_kubernetes"), ("vertex", "deploy_to_vertex")])
 def test_the_deployment_compiles_to_the_stack_s_serving_target(stack_flow, stack: str, deploy_step: str) -> None:
     """`zenml stack set NAME` and the deploy config: run.py lets it through, and the orchestrator compiles
-    bento_builder -> bento_image -> the stack's deploy step, with the config's settings, up to the upload."""
+    bento_and_image -> the stack's deploy step, with the config's settings, up to the upload."""
     result = stack_flow[f"deploy_{stack}"]
     spec_file = Path(result["spec"])
     spec = yaml.safe_load(spec_file.read_text()) if stack == "kubeflow" else json.loads(spec_file.read_text())
     found = tasks(spec)
-    assert sorted(found) == sorted(["bento_builder", "bento_image", deploy_step])
-    assert result["upstream"] == {
-        "bento_builder": [],
-        "bento_image": ["bento_builder"],
-        deploy_step: ["bento_builder", "bento_image"],
-    }
+    assert sorted(found) == sorted(["bento_and_image", deploy_step])
+    assert result["upstream"] == {"bento_and_image": [], deploy_step: ["bento_and_image"]}
     assert {step: dependencies for step, (_, dependencies, _) in found.items()} == result["upstream"]
     config = yaml.safe_load((PROJECT_ROOT / "configs" / f"deploy-{stack}.yaml").read_text())
     settings = config["parameters"]["kubernetes" if stack == "kubeflow" else "vertex"]
