@@ -32,13 +32,12 @@ def bento_and_image(
     return bento, push_image(bento)
 
 
-def _deployed(target: str, bento: str, image: str, **where: Any) -> Dict[str, Any]:
+def _deployed(target: str, bento: str, image: str, **where: Any) -> None:
     """The record of a remote deployment on the model version (``make status`` reads only local ones)."""
     model = get_step_context().model
     since = datetime.now(timezone.utc).isoformat(timespec="seconds")
     record = {"target": target, "version": str(model.version), "bento": bento, "image": image, **where, "since": since}
     log_metadata(metadata={f"{target}_deployment": record}, infer_model=True)
-    return record
 
 
 @step(enable_cache=False)

@@ -37,7 +37,7 @@ from serving.container import build_with
 from serving.process import BENTOML, free_port
 from stacks.containers import docker_client
 from stacks.register import main as register_stacks
-from stacks.services import ServiceError, http_status, start, stop, wait_ready
+from stacks.services import ServiceError, http_status, port_open, start, stop, wait_ready
 from tests.bad_input import BAD_INPUTS
 from tests.conftest import BUNDLED_DATA
 
@@ -143,7 +143,12 @@ def running(world, image: str, environment: Dict[str, str], **options: Any) -> I
 def on_vertex(request, model_tag: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     """The service with Vertex's variables (a free AIP_HTTP_PORT, no --port), as ``bentoml serve`` or as the
     pushed image under Docker, once its health route answers: a client of it. Stopped at the end, also on failure."""
-    environment = {**VERTEX_ENVIRONMENT, "AIP_HTTP_PORT": str(free_port())}
+    # The image gets Vertex's own default port where it is free (the host is the container's network here).
+    vertex_port = request.param == "image" and not port_open(int(VERTEX_ENVIRONMENT["AIP_HTTP_PORT"]))
+    environment = {
+        **VERTEX_ENVIRONMENT,
+        "AIP_HTTP_PORT": VERTEX_ENVIRONMENT["AIP_HTTP_PORT"] if vertex_port else str(free_port()),
+    }
     url = f"http://127.0.0.1:{environment['AIP_HTTP_PORT']}"
     health = url + environment["AIP_HEALTH_ROUTE"]
     if request.param == "process":
