@@ -107,14 +107,10 @@ def image(model_tag: str, container_world) -> str:
     client = Client()
     assert register_stacks(["docker-serving"]) == 0
     registry = Stack.from_model(client.get_stack("docker-serving")).container_registry
-    builder = StackComponent.from_model(
-        client.create_stack_component(
-            name="remote-serving-tests",
-            flavor="local",
-            component_type=StackComponentType.IMAGE_BUILDER,
-            configuration={},
-        )
+    client.create_stack_component(
+        name="remote-serving-tests", flavor="local", component_type=StackComponentType.IMAGE_BUILDER, configuration={}
     )
+    builder = client.get_stack_component(StackComponentType.IMAGE_BUILDER, "remote-serving-tests", hydrate=True)
     labels = {"zenml_model": "review_classifier", "zenml_model_version": "7"}
     bento = build_bento(model_tag, labels, base_image=os.environ["REVIEW_CLASSIFIER_PARENT_IMAGE"])
     return build_with(bento, StackComponent.from_model(builder), registry)
