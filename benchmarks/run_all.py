@@ -1,8 +1,9 @@
 """``make bench``: run every benchmark, then write its figures into docs/benchmarks.md and the
 README's headline table, so the documentation quotes measured figures, never pasted ones.
 
-``python benchmarks/run_all.py NAME ...`` runs only the named benchmarks and keeps the other
-sections of the page as they were: a serving change need not re-train on every dataset. Each
+``make bench BENCH="NAME ..."`` (``python -m benchmarks.run_all NAME ...``: run as a module, since it imports the
+project) runs only the named benchmarks and keeps the other sections of the page as they were: a serving change
+need not re-train on every dataset. Each
 section says when, on what machine and from which commit it was measured, because figures
 from a shared 2-core machine move between runs and a reader must be able to tell them apart.
 A benchmark that fails keeps its previous section and makes the whole command fail.
