@@ -16,7 +16,7 @@ from review_classifier.dataset import LABEL, TEXT
 from review_classifier.metrics import classification_metrics
 from review_classifier.names import PROMOTION
 from review_classifier.promotion import decide_promotion
-from review_classifier.versions_report import versions_html
+from review_classifier.reports.versions import versions_html
 from steps.registry import decision_threshold, load_classifier, production_version
 
 logger = logging.getLogger(__name__)
