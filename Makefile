@@ -66,14 +66,14 @@ serve: nginx
 	$(MAKE) run CONFIG=configs/deploy.yaml
 
 status: $(STAMP)
-	$(PY) -m serving.status
+	$(PY) -m commands.status
 
 rollback: $(STAMP) nginx
 	@test -n "$(REASON)" || { echo 'usage: make rollback REASON="why the previous version must serve again"'; exit 2; }
-	$(PY) -m serving.rollback --reason "$(REASON)"
+	$(PY) -m commands.rollback --reason "$(REASON)"
 
 stop-serve: $(STAMP)
-	$(PY) -m serving.stop
+	$(PY) -m commands.stop
 
 ## Register every stack in stacks/ (idempotent; remote ones need a ZenML server and .env).
 stacks: $(REMOTE) $(SETUP)

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from review_classifier.quiet import quiet_process
+from commands.quiet import quiet_process
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "deploy.yaml"
@@ -23,23 +23,22 @@ REDEPLOYS = 2
 
 def main() -> None:
     quiet_process()
-    import run
+    from commands.pipeline import run_pipeline
+    from registry import production_version
     from review_classifier.names import MODEL_NAME
     from serving import frontdoor, record
     from serving.traffic import figures, traffic
-    from steps.registry import production_version
 
     if production_version(MODEL_NAME) is None:
         sys.exit(f"no production version of {MODEL_NAME}: run `make run` first")
-    deploy = ["--config", str(CONFIG)]
-    run.main(deploy)  # what is measured starts from a running service
+    run_pipeline(CONFIG)  # what is measured starts from a running service
     url = f"http://127.0.0.1:{frontdoor.serving_port()}"
     swaps = []
     with traffic(url) as responses:
         time.sleep(5)
         for _ in range(REDEPLOYS):
             started = time.monotonic()
-            run.main(deploy)
+            run_pipeline(CONFIG)
             swaps.append(round(time.monotonic() - started, 1))
             time.sleep(5)
     result = {

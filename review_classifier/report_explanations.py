@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import jinja2
 import numpy as np
 
-from review_classifier.api import Decomposition, Feature
+from review_classifier.decomposition import Decomposition, Feature
 from review_classifier.metrics import CLASS_NAMES, predicted_classes
 
 _TEMPLATES = jinja2.Environment(

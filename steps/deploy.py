@@ -20,12 +20,12 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import (
 )
 from zenml.services.service import BaseDeploymentService
 
-from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE, TEST_METRICS
+from registry import decision_threshold, deployed_services, require_production
+from review_classifier.names import TEST_METRICS
 from serving import frontdoor, record
 from serving.bento import build_bento, save_model
 from serving.container import containerize
 from serving.process import free_port, serving_workers
-from steps.registry import decision_threshold, require_production
 
 logger = logging.getLogger(__name__)
 SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]
@@ -103,7 +103,7 @@ def deploy(bento: str, image: Optional[str] = None, port: int = 3000, timeout: i
     frontdoor.check_port(port)
     # Whichever BentoML deployer the stack has: on `local`, the corrected `bentoml_newstyle` (zenml_fixes/).
     deployer = BentoMLModelDeployer.get_active_model_deployer()
-    previous = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
+    previous = deployed_services(deployer)
     old_backend = frontdoor.routed_backend(port)
     context = get_step_context()
     backend = free_port()

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from review_classifier.quiet import quiet_process
+from commands.quiet import quiet_process
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="review-classifier-tests-"))

@@ -30,15 +30,16 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import BentoML
 
 import run
 import steps.deploy
-from review_classifier.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
+from commands import rollback, status, stop
+from registry import load_classifier
 from review_classifier.metrics import classification_metrics, labels_of
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY_STEP, DEPLOYMENT_PIPELINE
-from serving import frontdoor, record, rollback, status, stop
+from serving import frontdoor, record
+from serving.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
 from serving.lock import read_lock
 from serving.process import free_port
 from serving.traffic import flips_back, switches, traffic
 from stacks.register import main as register_stacks
-from steps.registry import load_classifier
 from tests.imports import third_party_imports
 from tests.pipeline_helpers import USELESS_CANDIDATE, assert_quiet, run_training, step_logs, write_config
 
@@ -319,8 +320,13 @@ def test_bento_is_self_contained(service: str) -> None:
     requirements = requirements_file.read_text().split()
     assert "tensorflow-cpu==2.21.0" in requirements and all("==" in r for r in requirements)
     assert bento.info.labels["zenml_model"] == MODEL
-    # Only what serving runs: the service, its pinned model tag and the pure package.
-    assert sorted(p.name for p in (source / "serving").iterdir()) == ["__init__.py", "model_tag.txt", "service.py"]
+    # Only what serving runs: the service, its HTTP contract, its pinned model tag and the pure package.
+    assert sorted(p.name for p in (source / "serving").iterdir()) == [
+        "__init__.py",
+        "api.py",
+        "model_tag.txt",
+        "service.py",
+    ]
     code = list(source.rglob("*.py"))
     assert {p.relative_to(source).parts[0] for p in code} == {"serving", "review_classifier"}
     installed = set(read_lock(requirements_file))

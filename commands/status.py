@@ -1,4 +1,4 @@
-"""What serves, and whether every source agrees: ``python -m serving.status`` (``make status``).
+"""What serves, and whether every source agrees: ``python -m commands.status`` (``make status``).
 
 Four witnesses are asked, and the answer is healthy only if they agree: the deployment record
 (written by the deploy step), ZenML's model deployer (its tracked services), the front door
@@ -12,16 +12,15 @@ from __future__ import annotations
 import sys
 from typing import Any, Dict, List, NamedTuple, Optional
 
-from review_classifier.quiet import quiet_process
+from commands.quiet import quiet_process
 
 quiet_process()
 
 import httpx  # noqa: E402
 from zenml.client import Client  # noqa: E402
 
-from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE  # noqa: E402
+from registry import deployed_services, production_version  # noqa: E402
 from serving import frontdoor, record  # noqa: E402
-from steps.registry import production_version  # noqa: E402
 
 
 class Service(NamedTuple):
@@ -74,7 +73,7 @@ def metadata(url: str) -> Optional[Dict[str, Any]]:
 def main() -> int:
     deployment = record.read()
     deployer = Client().active_stack.model_deployer
-    found = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
+    found = deployed_services(deployer)
     services = [Service(str(s.uuid), s.config.port, s.config.bento_tag, s.is_running) for s in found]
     port = frontdoor.serving_port()
     routed = frontdoor.routed_backend(port) if port is not None else None
