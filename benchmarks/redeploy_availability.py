@@ -23,10 +23,12 @@ REDEPLOYS = 2
 
 def main() -> None:
     quiet_process()
+    from zenml.client import Client
+
     from commands.pipeline import run_pipeline
-    from registry import production_version
+    from registry import deployed_services, production_version
     from review_classifier.names import MODEL_NAME
-    from serving import frontdoor, record
+    from serving import frontdoor
     from serving.traffic import figures, traffic
 
     if production_version(MODEL_NAME) is None:
@@ -45,7 +47,7 @@ def main() -> None:
         **figures(responses),
         "redeploys": REDEPLOYS,
         "redeploy_pipeline_s": swaps,
-        "served_version": record.read()["version"],
+        "served_version": deployed_services(Client().active_stack.model_deployer)[0].config.model_version,
     }
     print(
         f"{result['requests']} requests during {REDEPLOYS} redeploys: {result['failed']} failed, "

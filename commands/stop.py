@@ -1,7 +1,7 @@
 """Stop the model's local HTTP deployments and the front door: ``python -m commands.stop`` (``make stop-serve``).
 
-Every service ZenML tracks for the deployment step is stopped, not only the one the record
-names, so a deploy that failed half-way leaves nothing running either.
+Every service ZenML tracks for the deployment step is stopped, not only the one the front door
+forwards to, so a deploy that failed half-way leaves nothing running either.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ quiet_process()
 from zenml.client import Client  # noqa: E402
 
 from registry import deployed_services  # noqa: E402
-from serving import frontdoor, record  # noqa: E402
+from serving import frontdoor  # noqa: E402
 
 
 def main() -> int:
     if frontdoor.stop():
         print("stopped the front door")
-    record.clear()
     deployer = Client().active_stack.model_deployer
     if deployer is None:
         print("the active stack has no model deployer; nothing to stop")

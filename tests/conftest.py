@@ -26,7 +26,7 @@ os.environ.update(
         "ZENML_ENABLE_RICH_TRACEBACK": "false",
         "BENTOML_HOME": str(_SESSION_DIR / "bentoml"),
         "BENTOML_DO_NOT_TRACK": "true",
-        # The front door and deployment record: never the project's own .serving/.
+        # The front door's state: never the project's own .serving/.
         "REVIEW_CLASSIFIER_SERVING_DIR": str(_SESSION_DIR / "serving"),
     }
 )
