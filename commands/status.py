@@ -74,7 +74,9 @@ def disagreements(services: List[Service], live: Live, production: Optional[str]
             f"ZenML's record says {served.model} version {served.version or '(none)'}"
         )
     if production != served.version:
-        problems.append(f"the production version is {production or '(none)'}, the deployed one {served.version}")
+        problems.append(
+            f"the production version is {production or '(none)'}, the deployed one {served.version or '(none)'}"
+        )
     return problems
 
 
