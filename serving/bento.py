@@ -80,6 +80,7 @@ def build_bento(model_tag: str, labels: Dict[str, str], base_image: Optional[str
             include=[
                 "serving/__init__.py",
                 "serving/service.py",
+                "serving/api.py",
                 "serving/model_tag.txt",
                 "review_classifier/**/*.py",
                 "review_classifier/nltk_data/**",

@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from review_classifier.api import Decomposition, Feature
+from review_classifier.decomposition import Decomposition, Feature
 from review_classifier.metrics import CLASS_NAMES, predicted_classes
 from review_classifier.reports import render_template
 
