@@ -24,8 +24,9 @@ from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE, TEST_METRI
 from serving import frontdoor, record
 from serving.bento import build_bento, save_model
 from serving.container import containerize
-from serving.process import free_port, serving_workers
+from serving.process import serving_workers
 from steps.registry import decision_threshold, require_production
+from supervisor.processes import free_port
 
 logger = logging.getLogger(__name__)
 SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]

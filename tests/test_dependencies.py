@@ -32,7 +32,8 @@ LOCAL = {*SETUPTOOLS["packages"], *SETUPTOOLS["py-modules"], "tests", "benchmark
 REMOTE_CODE = ["stacks", "zenml_fixes"]
 INSTALLS = {
     "base": (
-        [p for p in SETUPTOOLS["packages"] if p not in REMOTE_CODE] + [f"{m}.py" for m in SETUPTOOLS["py-modules"]],
+        [p for p in SETUPTOOLS["packages"] if p.split(".")[0] not in REMOTE_CODE]
+        + [f"{m}.py" for m in SETUPTOOLS["py-modules"]],
         [],
     ),
     "remote": (REMOTE_CODE, ["remote"]),

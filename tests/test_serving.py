@@ -35,10 +35,10 @@ from review_classifier.metrics import classification_metrics, labels_of
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY_STEP, DEPLOYMENT_PIPELINE
 from serving import frontdoor, record, rollback, status, stop
 from serving.lock import read_lock
-from serving.process import free_port
 from serving.traffic import flips_back, switches, traffic
 from stacks.register import main as register_stacks
 from steps.registry import load_classifier
+from supervisor.processes import free_port
 from tests.imports import third_party_imports
 from tests.pipeline_helpers import USELESS_CANDIDATE, assert_quiet, run_training, step_logs, write_config
 
