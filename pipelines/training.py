@@ -61,8 +61,8 @@ def training_pipeline(
     Args:
         data_uri: The labelled reviews: CSV, .csv.gz or Parquet; a local path or an artifact-store URI.
         dataset: Which columns hold the text and the label, and which label values mean what.
-        normalizations: Text normalizations to choose from, by the validation ROC-AUC of the linear
-            baseline on each. Unset: ``DEFAULT_NORMALIZATIONS``.
+        normalizations: Text normalizations to choose from, by the validation ROC-AUC of the first
+            candidate's wide part on each. Unset: ``DEFAULT_NORMALIZATIONS``.
         split_settings: The stratified train / validation / test split.
         vocabulary_settings: Size of the vocabulary and tokens kept per text.
         candidates: Models to train; the best on validation ROC-AUC is kept. Unset: ``DEFAULT_CANDIDATES``.
@@ -78,12 +78,13 @@ def training_pipeline(
     check_threshold(decision_threshold)
     reviews = ingest(data_uri, dataset)
     variants = list(normalizations or DEFAULT_NORMALIZATIONS)
+    models = list(candidates or DEFAULT_CANDIDATES)
     corpus, normalization = choose_normalization(
-        [preprocess(reviews, variant) for variant in variants], variants, split_settings
+        [preprocess(reviews, variant) for variant in variants], variants, split_settings, vocabulary_settings, models[0]
     )
     train_set, validation_set, test_set = split(corpus, split_settings)
     vocabulary = tokenize(train_set, validation_set, vocabulary_settings, normalization)
-    model, training_summary = train(train_set, validation_set, vocabulary, list(candidates or DEFAULT_CANDIDATES), seed)
+    model, training_summary = train(train_set, validation_set, vocabulary, models, seed)
     baseline_metrics = baseline(train_set, validation_set, test_set, decision_threshold)
     test_metrics, _report = evaluate(
         model, vocabulary, test_set, training_summary, baseline_metrics, decision_threshold

@@ -71,24 +71,21 @@ class NBWeighting(TransformerMixin, BaseEstimator):
         return features @ sp.diags(self.ratios_)
 
 
-def _vectorizer(name: str, settings: BaselineSettings, token_pattern: str | None) -> Any:
-    pattern = {} if token_pattern is None else {"token_pattern": token_pattern, "lowercase": False}
+def _vectorizer(name: str, settings: BaselineSettings) -> Any:
     ngrams = (1, settings.max_ngram)
     if name == "tfidf_logistic_regression":
-        return TfidfVectorizer(ngram_range=ngrams, min_df=settings.min_df, sublinear_tf=True, **pattern)
-    return make_pipeline(
-        CountVectorizer(ngram_range=ngrams, min_df=settings.min_df, binary=True, **pattern), NBWeighting()
-    )
+        return TfidfVectorizer(ngram_range=ngrams, min_df=settings.min_df, sublinear_tf=True)
+    return make_pipeline(CountVectorizer(ngram_range=ngrams, min_df=settings.min_df, binary=True), NBWeighting())
 
 
 def _best_on_validation(
-    name: str, train: Split, validation: Split, settings: BaselineSettings, token_pattern: str | None = None
+    name: str, train: Split, validation: Split, settings: BaselineSettings
 ) -> tuple[float, float, Pipeline]:
     """Fit on train for every C; the best validation ROC-AUC, its C and its fitted model.
 
     The features are fitted once: only the classifier depends on C.
     """
-    features = _vectorizer(name, settings, token_pattern).fit(list(train[0]), train[1])
+    features = _vectorizer(name, settings).fit(list(train[0]), train[1])
     x_train, x_val = features.transform(list(train[0])), features.transform(list(validation[0]))
     scored = []
     for c in settings.c_grid:
@@ -115,14 +112,3 @@ def raw_text_baselines(
         found[name] = {**metrics, "C": c, "validation_roc_auc": float(score)}
     best = max(found, key=lambda name: found[name]["validation_roc_auc"])
     return {**found[best], "baseline": best, "baselines": found}
-
-
-def validation_roc_auc(
-    train: Split, validation: Split, settings: BaselineSettings = BaselineSettings(min_df=2)
-) -> float:
-    """How well a normalization's tokens separate the classes: TF-IDF + LR's best validation ROC-AUC on them.
-
-    The texts are normalized tokens, space-separated, so they are split on whitespace only; a token must
-    occur in two texts, as in the model's vocabulary and wide part.
-    """
-    return float(_best_on_validation("tfidf_logistic_regression", train, validation, settings, r"\S+")[0])

@@ -78,7 +78,7 @@ class NormalizationSettings(BaseModel):
 
 
 #: The normalizations the training pipeline chooses from by default, by the validation ROC-AUC of the
-#: linear baseline on each: which one suits a dataset differs (docs/quality.md).
+#: model's wide part on each: which one suits a dataset differs (docs/quality.md).
 #: Keeping every stopword is left out: it suits the baseline, but half of the reviews then no longer
 #: fit the model's 64 tokens, and the BiLSTM loses more than the baseline gains (0.9551 test ROC-AUC).
 DEFAULT_NORMALIZATIONS = (NormalizationSettings(), NormalizationSettings(stem=False))

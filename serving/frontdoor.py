@@ -34,7 +34,7 @@ class FrontDoorError(RuntimeError):
 
 
 def state_dir() -> Path:
-    """Where the front door and the deployment record live: $REVIEW_CLASSIFIER_SERVING_DIR, else .serving/."""
+    """Where the front door keeps its configuration, log and PID: $REVIEW_CLASSIFIER_SERVING_DIR, else .serving/."""
     return Path(os.environ.get("REVIEW_CLASSIFIER_SERVING_DIR") or PROJECT_ROOT / ".serving")
 
 

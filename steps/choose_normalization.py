@@ -1,4 +1,4 @@
-"""Step 2b: the normalization whose tokens the linear baseline separates best on validation."""
+"""Step 2b: the normalization whose tokens the model's own wide part separates best on validation."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from typing import Annotated, List, Tuple
 import pandas as pd
 from zenml import ArtifactConfig, log_metadata, step
 
-from review_classifier.baseline import validation_roc_auc
 from review_classifier.dataset import LABEL
+from review_classifier.model_settings import ModelSettings
 from review_classifier.splits import SplitSettings, stratified_split
 from review_classifier.text import NormalizationSettings
+from review_classifier.vocabulary import VocabularySettings
+from review_classifier.wide import wide_validation_roc_auc
 from steps.caching import project_code_policy
 from steps.materializers import ContentHashedPandasMaterializer
 from steps.preprocess import TOKENS
@@ -24,7 +26,11 @@ logger = logging.getLogger(__name__)
     cache_policy=project_code_policy(__name__),
 )
 def choose_normalization(
-    corpora: List[pd.DataFrame], normalizations: List[NormalizationSettings], split_settings: SplitSettings
+    corpora: List[pd.DataFrame],
+    normalizations: List[NormalizationSettings],
+    split_settings: SplitSettings,
+    vocabulary_settings: VocabularySettings,
+    model_settings: ModelSettings,
 ) -> Tuple[
     Annotated[pd.DataFrame, ArtifactConfig(name="chosen_corpus", tags=["data"])],
     Annotated[NormalizationSettings, ArtifactConfig(name="normalization")],
@@ -32,8 +38,8 @@ def choose_normalization(
     """One corpus per normalization in, the best one and its settings out (the first one on ties).
 
     Judged on the same training and validation rows the split step makes (the split depends on the
-    labels only), by TF-IDF + logistic regression: seconds per variant, where a Keras sweep per
-    variant would multiply the training time. The test split is never looked at.
+    labels only), by the wide part ``model_settings`` configures over the vocabulary ``vocabulary_settings``
+    builds (``wide_validation_roc_auc``). The test split is never looked at.
     """
     if len(corpora) != len(normalizations):
         raise ValueError(f"{len(corpora)} corpora for {len(normalizations)} normalizations")
@@ -44,15 +50,16 @@ def choose_normalization(
     scores = []
     for corpus, normalization in zip(corpora, normalizations, strict=True):
         tokens = corpus[TOKENS].to_numpy()
-        score = validation_roc_auc(*((tokens[rows].tolist(), labels[rows]) for rows in (parts.train, parts.validation)))
-        logger.info("Normalization %s: baseline validation ROC-AUC %.4f", normalization.model_dump(), score)
+        train, validation = ((tokens[rows].tolist(), labels[rows]) for rows in (parts.train, parts.validation))
+        score = wide_validation_roc_auc(train, validation, vocabulary_settings, model_settings)
+        logger.info("Normalization %s: wide part's validation ROC-AUC %.4f", normalization.model_dump(), score)
         scores.append(score)
     chosen = max(range(len(scores)), key=scores.__getitem__)
     log_metadata(
         metadata={
             "chosen": chosen + 1,
             "variants": [
-                {"settings": n.model_dump(), "baseline_validation_roc_auc": s}
+                {"settings": n.model_dump(), "wide_validation_roc_auc": s}
                 for n, s in zip(normalizations, scores, strict=True)
             ],
         }

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from review_classifier.quiet import quiet_process
+from commands.quiet import quiet_process
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="review-classifier-tests-"))
@@ -26,7 +26,7 @@ os.environ.update(
         "ZENML_ENABLE_RICH_TRACEBACK": "false",
         "BENTOML_HOME": str(_SESSION_DIR / "bentoml"),
         "BENTOML_DO_NOT_TRACK": "true",
-        # The front door and deployment record: never the project's own .serving/.
+        # The front door's state: never the project's own .serving/.
         "REVIEW_CLASSIFIER_SERVING_DIR": str(_SESSION_DIR / "serving"),
     }
 )

@@ -92,7 +92,7 @@ def test_first_run_trains_evaluates_and_promotes(first_run) -> None:
         assert lift[name] == pytest.approx(metrics[name] - baseline[name])
     choice = first_run.steps["choose_normalization"].run_metadata
     assert [v["settings"] for v in choice["variants"]] == [n.model_dump() for n in DEFAULT_NORMALIZATIONS]
-    scores = [v["baseline_validation_roc_auc"] for v in choice["variants"]]
+    scores = [v["wide_validation_roc_auc"] for v in choice["variants"]]
     assert scores[choice["chosen"] - 1] == max(scores) > 0.75
     chosen = DEFAULT_NORMALIZATIONS[choice["chosen"] - 1]
     assert version.get_artifact("vocabulary").load().normalization == chosen

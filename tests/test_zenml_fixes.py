@@ -258,8 +258,10 @@ def test_fixed_forced_stop_stops_the_workers_too(echo) -> None:
 
 
 def test_only_the_stack_definitions_refer_to_the_fixes() -> None:
-    """Pipelines, steps and serving use stock ZenML types; deleting zenml_fixes/ touches only stacks/."""
-    code = python_files(PROJECT_ROOT, ["review_classifier", "steps", "pipelines", "serving", "run.py"])
+    """Pipelines, steps, serving and the commands use stock ZenML types; deleting zenml_fixes/ touches only stacks/."""
+    code = python_files(
+        PROJECT_ROOT, ["review_classifier", "serving", "registry.py", "steps", "pipelines", "commands", "run.py"]
+    )
     importers = [f for f in code if any(m.split(".")[0] == "zenml_fixes" for m in imports(f))]
     assert [str(f.relative_to(PROJECT_ROOT)) for f in importers] == []
 

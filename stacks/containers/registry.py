@@ -6,23 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import jinja2
-
+from review_classifier.templating import renderer
 from stacks.containers import WorldError
 from stacks.containers.apt import program
 from supervisor import processes
 
 ADDRESS = "127.0.0.1:5000"
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("stacks.containers", "templates"),
-    keep_trailing_newline=True,
-    undefined=jinja2.StrictUndefined,
-)
+_render_template = renderer(Path(__file__).parent / "templates")
 
 
 def config(address: str, storage: Path) -> str:
     """Distribution's configuration: listening on ``address``, images kept in ``storage``, deletes allowed."""
-    return _TEMPLATES.get_template("registry.yml.j2").render(address=address, storage=str(storage))
+    return _render_template("registry.yml.j2", address=address, storage=str(storage))
 
 
 def ensure(engine_dir: Path) -> Optional[processes.Started]:

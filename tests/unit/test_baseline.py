@@ -1,4 +1,4 @@
-"""The raw-text baselines the model is compared with, and the token baseline that chooses a normalization."""
+"""The raw-text baselines the model is compared with."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from review_classifier.baseline import (
     NBWeighting,
     log_count_ratios,
     raw_text_baselines,
-    validation_roc_auc,
 )
 from review_classifier.dataset import LABEL, TEXT, DatasetSchema, load_labelled
 from review_classifier.splits import stratified_split
@@ -25,12 +24,6 @@ def raw_splits(sample_reviews: pd.DataFrame):
     reviews, _ = load_labelled(sample_reviews, DatasetSchema(), "sample")
     texts, labels = reviews[TEXT].tolist(), reviews[LABEL].to_numpy()
     return [([texts[i] for i in rows], labels[rows]) for rows in stratified_split(labels)]
-
-
-@pytest.fixture(scope="module")
-def token_splits(raw_splits):
-    normalizer = TextNormalizer()
-    return [(normalizer.normalize_many(texts), labels) for texts, labels in raw_splits]
 
 
 @pytest.fixture(scope="module")
@@ -97,12 +90,3 @@ def test_log_count_ratios_are_wang_and_mannings() -> None:
 def test_empty_grid_is_refused() -> None:
     with pytest.raises(ValueError, match="c_grid"):
         BaselineSettings(c_grid=())
-
-
-def test_validation_roc_auc_ranks_tokens_by_how_well_they_separate_the_classes(token_splits) -> None:
-    """The figure the pipeline chooses a normalization by: lower for tokens that say less."""
-    train, validation, _ = token_splits
-    first_words = [(" ".join(t.split()[:2]) for t in part[0]) for part in (train, validation)]
-    full = validation_roc_auc(train, validation)
-    assert 0.75 < full <= 1.0
-    assert validation_roc_auc((list(first_words[0]), train[1]), (list(first_words[1]), validation[1])) < full

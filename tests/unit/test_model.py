@@ -6,10 +6,14 @@ import pytest
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
+from review_classifier.dataset import LABEL, TEXT, DatasetSchema, load_labelled
 from review_classifier.model import build_model, inference_function
 from review_classifier.model_settings import ModelSettings
+from review_classifier.splits import stratified_split
+from review_classifier.text import TextNormalizer
 from review_classifier.training import sweep
-from review_classifier.wide import HashedBigrams, fit_wide
+from review_classifier.vocabulary import VocabularySettings
+from review_classifier.wide import HashedBigrams, fit_wide, wide_validation_roc_auc
 
 
 def predict_proba(model, x):
@@ -155,3 +159,16 @@ def test_a_text_without_known_tokens_gets_a_probability_from_every_architecture(
     for settings in (TINY, TINY.model_copy(update={"recurrent_units": 0}), LINEAR):
         probabilities = predict_proba(build_model(vocab_size=20, sequence_length=6, settings=settings), rows)
         assert np.isfinite(probabilities).all(), settings
+
+
+def test_the_normalization_score_is_lower_for_tokens_that_say_less(sample_reviews) -> None:
+    """The figure the pipeline chooses a normalization by: the wide part's validation ROC-AUC on its tokens."""
+    reviews, _ = load_labelled(sample_reviews, DatasetSchema(), "sample")
+    tokens, labels = TextNormalizer().normalize_many(reviews[TEXT].tolist()), reviews[LABEL].to_numpy()
+    parts = stratified_split(labels)
+    train, validation = (([tokens[i] for i in rows], labels[rows]) for rows in (parts.train, parts.validation))
+    settings = ModelSettings()
+    full = wide_validation_roc_auc(train, validation, VocabularySettings(), settings)
+    assert 0.75 < full <= 1.0
+    two_tokens = wide_validation_roc_auc(train, validation, VocabularySettings(sequence_length=2), settings)
+    assert two_tokens < full
