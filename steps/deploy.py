@@ -24,7 +24,8 @@ from review_classifier.names import TEST_METRICS
 from serving import frontdoor
 from serving.bento import build_bento, save_model
 from serving.container import containerize
-from serving.process import free_port, serving_workers
+from serving.process import serving_workers
+from supervisor.processes import free_port
 
 logger = logging.getLogger(__name__)
 SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]

@@ -16,6 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 #: Lowest first. The tests sit on top: they may import anything, ``run.py`` included.
 LAYERS = [
+    {"supervisor"},  # starts, waits for and stops processes; imports nothing of the project
     {"review_classifier", "zenml_fixes"},  # pure logic (no ZenML, no BentoML); corrected ZenML flavors
     {"serving", "stacks", "registry"},  # BentoML serving and the front door; the stacks; what ZenML records
     {"steps"},

@@ -37,9 +37,9 @@ from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY
 from serving import frontdoor
 from serving.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
 from serving.lock import read_lock
-from serving.process import free_port
 from serving.traffic import flips_back, switches, traffic
 from stacks.register import main as register_stacks
+from supervisor.processes import free_port
 from tests.imports import third_party_imports
 from tests.pipeline_helpers import USELESS_CANDIDATE, assert_quiet, run_training, step_logs, write_config
 

@@ -32,7 +32,7 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import (
     BentoMLLocalDeploymentService,
 )
 
-from serving.process import free_port
+from supervisor.processes import free_port
 from tests.imports import imports, python_files
 from zenml_fixes.bentoml_deployer import NewStyleBentoMLLocalDeploymentService, NewStyleBentoMLModelDeployer
 
@@ -190,7 +190,9 @@ def test_stock_deployer_still_reports_a_service_that_never_started_as_deployed(e
 
 def test_fixed_deployer_fails_when_the_service_does_not_start(echo, tmp_path: Path) -> None:
     fixed = deployer(NewStyleBentoMLModelDeployer, tmp_path)
-    with pytest.raises(RuntimeError, match=r"no_such_service:Nothing did not start; see .*service\.log"):
+    with pytest.raises(
+        RuntimeError, match=r"service no_such_service:Nothing did not become ready: .*; end of .*service\.log"
+    ):
         fixed.deploy_model(never_starting(echo), BentoMLLocalDeploymentService.SERVICE_TYPE, timeout=2)
     assert fixed.find_model_server(model_name="echo") == []
 
