@@ -12,7 +12,7 @@ CONFIG ?= configs/local.yaml
 
 export ZENML_ANALYTICS_OPT_IN := false
 export BENTOML_DO_NOT_TRACK := true
-# Plain text from the zenml CLI too (run.py and the service set it themselves), so logs stay readable in files.
+# Plain text from the zenml CLI too (run.py and the commands set it themselves), so logs stay readable in files.
 export ZENML_LOGGING_COLORS_DISABLED ?= true
 
 .PHONY: install install-remote run models nginx serve status rollback stop-serve test test-unit lint format bench stacks dashboard stop-dashboard containers stop-containers container-tools lock clean
@@ -66,14 +66,14 @@ serve: nginx
 	$(MAKE) run CONFIG=configs/deploy.yaml
 
 status: $(STAMP)
-	$(PY) -m serving.status
+	$(PY) -m commands.status
 
 rollback: $(STAMP) nginx
 	@test -n "$(REASON)" || { echo 'usage: make rollback REASON="why the previous version must serve again"'; exit 2; }
-	$(PY) -m serving.rollback --reason "$(REASON)"
+	$(PY) -m commands.rollback --reason "$(REASON)"
 
 stop-serve: $(STAMP)
-	$(PY) -m serving.stop
+	$(PY) -m commands.stop
 
 ## Register every stack in stacks/ (idempotent; remote ones need a ZenML server and .env).
 stacks: $(REMOTE) $(SETUP)

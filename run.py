@@ -11,18 +11,13 @@ threshold, promotion and why); ``models --prune`` deletes the never-promoted one
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-from typing import Dict, List, NamedTuple, Optional
+from typing import List, Optional
 
-import yaml
+from commands.pipeline import configs_by_pipeline, run_pipeline
+from commands.quiet import quiet_process
+from review_classifier.names import MODEL_NAME
 
-from review_classifier.names import DEPLOYMENT_PIPELINE, MODEL_NAME, PIPELINE_NAMES, TRAINING_PIPELINE
-from review_classifier.quiet import quiet_process
-from review_classifier.serving_targets import TARGET_OF_ORCHESTRATOR
-
-#: The project's run configs.
-CONFIGS = Path(__file__).resolve().parent / "configs"
 EPILOG = """\
 Every parameter a config can set, with its type, default and description:
 `python run.py params` (`--markdown`: docs/configuration.md, which explains the config files)."""
@@ -51,103 +46,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-class RunConfig(NamedTuple):
-    """What run.py itself reads from a config; ZenML reads the rest."""
-
-    path: Path
-    pipeline: str
-    stack: Optional[str]
-
-
-def read_config(path: Path) -> RunConfig:
-    """The pipeline a config asks for (``extra.pipeline``) and the stack it is made for (``extra.stack``)."""
-    if not path.is_file():
-        sys.exit(f"error: config file not found: {path}")
-    try:
-        extra = (yaml.safe_load(path.read_text()) or {}).get("extra") or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        sys.exit(f"error: {path}: not valid YAML{where}: {getattr(error, 'problem', None) or error}")
-    name = extra.get("pipeline", TRAINING_PIPELINE)
-    if name not in PIPELINE_NAMES:
-        sys.exit(f"error: {path}: extra.pipeline is '{name}'; known pipelines: {sorted(PIPELINE_NAMES)}")
-    return RunConfig(path, name, extra.get("stack"))
-
-
-def require_stack(config: RunConfig) -> None:
-    """A config made for one stack (e.g. Kubeflow's resources and image) must not run quietly on another."""
-    if config.stack is None:
-        return
-    from zenml.client import Client
-
-    active = Client().active_stack_model.name
-    if active != config.stack:
-        sys.exit(
-            f"error: {config.path} is made for the stack '{config.stack}', but the active stack is '{active}'; "
-            f"switch with `zenml stack set {config.stack}` (register it first with `make stacks`)"
-        )
-
-
-def require_model_deployer(config: RunConfig) -> None:
-    """The deployment pipeline needs the stack's model deployer, or a stack that serves where it trains
-    (Kubeflow's cluster, Vertex AI): without either, say in one line which stacks can deploy, rather than
-    ZenML's traceback in the middle of the run."""
-    if config.pipeline != DEPLOYMENT_PIPELINE:
-        return
-    from zenml.client import Client
-    from zenml.enums import StackComponentType
-    from zenml.utils.pagination_utils import depaginate
-
-    def deploys(stack) -> bool:
-        (orchestrator,) = stack.components[StackComponentType.ORCHESTRATOR]
-        return bool(stack.components.get(StackComponentType.MODEL_DEPLOYER)) or (
-            orchestrator.flavor_name in TARGET_OF_ORCHESTRATOR
-        )
-
-    client = Client()
-    active = client.active_stack_model
-    if deploys(active):
-        return
-    having = sorted(stack.name for stack in depaginate(client.list_stacks, hydrate=True) if deploys(stack))
-    where = (
-        f"stacks that deploy: {', '.join(having)}; switch with `zenml stack set {having[0]}`"
-        if having
-        else "register the `local` stack, which has one, with `make stacks`"
-    )
-    sys.exit(
-        f"error: {config.path} deploys with the stack's model deployer or to Kubeflow's cluster or Vertex AI, "
-        f"and the active stack '{active.name}' has none of them; {where}"
-    )
-
-
-def configs_by_pipeline(folder: Path = CONFIGS) -> Dict[str, List[str]]:
-    """Pipeline name -> the config files in ``folder`` that run it (``configs/local.yaml``), read as ``main`` does."""
-    found: Dict[str, List[str]] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        found.setdefault(read_config(path).pipeline, []).append(path.relative_to(folder.parent).as_posix())
-    return found
-
-
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.command == "params":
-        from config_reference import as_markdown, as_text, reference  # the settings classes; no ZenML, no Keras
+        from commands.params import as_markdown, as_text, reference  # the settings classes; no ZenML, no Keras
 
         pipelines = reference(configs_by_pipeline())
         return print(as_markdown(pipelines) if args.markdown else as_text(pipelines), end="")
     quiet_process()
     if args.command == "models":
-        from model_versions import main as models  # ZenML only, never TensorFlow
+        from commands.models import main as models  # ZenML only, never TensorFlow
 
         return models(args.model, prune=args.prune, dry_run=args.dry_run)
-    config = read_config(args.config)
-    require_stack(config)
-    require_model_deployer(config)
-    from pipelines import PIPELINES  # ZenML and TensorFlow: only once the arguments are known to be good
-
-    options = {"enable_cache": False} if args.no_cache else {}
-    PIPELINES[config.pipeline].with_options(config_path=str(config.path), **options)()
+    run_pipeline(args.config, no_cache=args.no_cache)
 
 
 if __name__ == "__main__":

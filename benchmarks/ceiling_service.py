@@ -13,7 +13,7 @@ from typing import List
 
 import bentoml
 
-from review_classifier.api import SERVICE_SETTINGS, Prediction, Texts
+from serving.api import SERVICE_SETTINGS, Prediction, Texts
 
 CEILING_NAME = "review_classifier_ceiling"
 ANSWER = Prediction(label="positive", probability=0.5, model_version="ceiling")

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from review_classifier.quiet import quiet_process
+from commands.quiet import quiet_process
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "deploy.yaml"
@@ -23,30 +23,31 @@ REDEPLOYS = 2
 
 def main() -> None:
     quiet_process()
-    import run
+    from zenml.client import Client
+
+    from commands.pipeline import run_pipeline
+    from registry import deployed_services, production_version
     from review_classifier.names import MODEL_NAME
-    from serving import frontdoor, record
+    from serving import frontdoor
     from serving.traffic import figures, traffic
-    from steps.registry import production_version
 
     if production_version(MODEL_NAME) is None:
         sys.exit(f"no production version of {MODEL_NAME}: run `make run` first")
-    deploy = ["--config", str(CONFIG)]
-    run.main(deploy)  # what is measured starts from a running service
+    run_pipeline(CONFIG)  # what is measured starts from a running service
     url = f"http://127.0.0.1:{frontdoor.serving_port()}"
     swaps = []
     with traffic(url) as responses:
         time.sleep(5)
         for _ in range(REDEPLOYS):
             started = time.monotonic()
-            run.main(deploy)
+            run_pipeline(CONFIG)
             swaps.append(round(time.monotonic() - started, 1))
             time.sleep(5)
     result = {
         **figures(responses),
         "redeploys": REDEPLOYS,
         "redeploy_pipeline_s": swaps,
-        "served_version": record.read()["version"],
+        "served_version": deployed_services(Client().active_stack.model_deployer)[0].config.model_version,
     }
     print(
         f"{result['requests']} requests during {REDEPLOYS} redeploys: {result['failed']} failed, "

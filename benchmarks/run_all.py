@@ -1,8 +1,9 @@
 """``make bench``: run every benchmark, then write its figures into docs/benchmarks.md and the
 README's headline table, so the documentation quotes measured figures, never pasted ones.
 
-``python benchmarks/run_all.py NAME ...`` runs only the named benchmarks and keeps the other
-sections of the page as they were: a serving change need not re-train on every dataset. Each
+``make bench BENCH="NAME ..."`` (``python -m benchmarks.run_all NAME ...``: run as a module, since it imports the
+project) runs only the named benchmarks and keeps the other sections of the page as they were: a serving change
+need not re-train on every dataset. Each
 section says when, on what machine and from which commit it was measured, because figures
 from a shared 2-core machine move between runs and a reader must be able to tell them apart.
 A benchmark that fails keeps its previous section and makes the whole command fail.
@@ -23,18 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
 
-import jinja2
 import psutil
+
+from review_classifier.templating import renderer
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "benchmarks.md"
 README = ROOT / "README.md"
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+render_template = renderer(Path(__file__).parent / "templates")
 
 
 @dataclass(frozen=True)
@@ -132,28 +129,27 @@ def last_json(output: str) -> dict:
 
 
 def render_section(benchmark: Benchmark, output: str, when: str) -> str:
-    return (
-        TEMPLATES.get_template("section.md.j2")
-        .render(
-            benchmark=benchmark,
-            output=benchmark.figures(output),
-            when=when,
-            start=marker(benchmark.name),
-            end=marker(benchmark.name, True),
-        )
-        .rstrip("\n")
-    )  # as ``sections`` reads it back
+    return render_template(
+        "section.md.j2",
+        benchmark=benchmark,
+        output=benchmark.figures(output),
+        when=when,
+        start=marker(benchmark.name),
+        end=marker(benchmark.name, True),
+    ).rstrip("\n")  # as ``sections`` reads it back
 
 
 def render_headline(quality: dict) -> str:
     """The README's table: the model against the strongest baseline on each dataset's test split."""
     from review_classifier.baseline import BASELINES
 
-    return (
-        TEMPLATES.get_template("headline.md.j2")
-        .render(datasets=quality["datasets"], baselines=BASELINES, start=marker(HEADLINE), end=marker(HEADLINE, True))
-        .rstrip("\n")
-    )
+    return render_template(
+        "headline.md.j2",
+        datasets=quality["datasets"],
+        baselines=BASELINES,
+        start=marker(HEADLINE),
+        end=marker(HEADLINE, True),
+    ).rstrip("\n")
 
 
 def render_page(previous: Dict[str, str]) -> str:
@@ -162,8 +158,8 @@ def render_page(previous: Dict[str, str]) -> str:
         **{b.name: f"{marker(b.name)}\nNot measured yet: `make bench`.\n{marker(b.name, True)}" for b in BENCHMARKS},
         HEADLINE: f"{marker(HEADLINE)}\nNot measured yet: `make bench`.\n{marker(HEADLINE, True)}",
     }
-    return TEMPLATES.get_template("benchmarks.md.j2").render(
-        benchmarks=BENCHMARKS, sections={**placeholders, **previous}, headline=HEADLINE
+    return render_template(
+        "benchmarks.md.j2", benchmarks=BENCHMARKS, sections={**placeholders, **previous}, headline=HEADLINE
     )
 
 

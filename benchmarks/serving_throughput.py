@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import psutil
 
-from review_classifier.quiet import quiet_process
+from commands.quiet import quiet_process
 
 TEXT = "Love this dress, the fabric is soft and it fits perfectly"
 SECONDS = 10.0
@@ -146,9 +146,9 @@ def print_run(name: str, run: dict) -> None:
 def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
     quiet_process()
     from benchmarks.ceiling_service import CEILING_NAME
+    from registry import decision_threshold, load_classifier, production_version
     from review_classifier.names import BENTO_NAME, MODEL_NAME
     from serving.bento import build_bento, save_model
-    from steps.registry import decision_threshold, load_classifier, production_version
 
     version = production_version(MODEL_NAME)
     if version is None:

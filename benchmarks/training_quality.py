@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from review_classifier.quiet import quiet_process
+from commands.quiet import quiet_process
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRATCH = Path(tempfile.mkdtemp(prefix="review-classifier-bench-"))
@@ -36,8 +36,8 @@ quiet_process()
 
 from zenml.client import Client  # noqa: E402
 
-import run  # noqa: E402
 from benchmarks.datasets import DATASETS, BenchDataset  # noqa: E402
+from commands.pipeline import run_pipeline  # noqa: E402
 from review_classifier.baseline import BASELINES  # noqa: E402
 from review_classifier.model import DEEP_LOGIT  # noqa: E402
 from review_classifier.names import TRAINING_PIPELINE  # noqa: E402
@@ -60,7 +60,7 @@ def train_on(dataset: BenchDataset) -> dict:
     path.write_text(yaml.safe_dump(config))
     started = time.perf_counter()
     try:
-        run.main(["--config", str(path), "--no-cache"])
+        run_pipeline(path, no_cache=True)
         gate = "passed"
     except QualityGateError as error:
         gate = str(error)

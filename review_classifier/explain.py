@@ -25,8 +25,8 @@ import keras
 import numpy as np
 import pandas as pd
 
-from review_classifier.api import Decomposition, Feature
 from review_classifier.dataset import TEXT
+from review_classifier.decomposition import Decomposition, Feature
 from review_classifier.inference import ReviewClassifier
 from review_classifier.model import CALIBRATION_LAYER, DEEP_LOGIT, WIDE_LOGIT, logit_parts, needed_width
 from review_classifier.text import Token

@@ -2,7 +2,7 @@
 
 ZenML 0.98's CLI cannot show a version's metrics or why it was (not) promoted,
 and the OSS dashboard's Models page only advertises ZenML Pro: ``python run.py models`` prints this table,
-and every training run's promote step shows it in the dashboard (:mod:`review_classifier.versions_report`).
+and every training run's promote step shows it in the dashboard (:mod:`review_classifier.reports.versions`).
 """
 
 from __future__ import annotations

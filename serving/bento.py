@@ -80,13 +80,14 @@ def build_bento(model_tag: str, labels: Dict[str, str], base_image: Optional[str
             include=[
                 "serving/__init__.py",
                 "serving/service.py",
+                "serving/api.py",
                 "serving/vertex.py",
                 "serving/model_tag.txt",
                 "review_classifier/**/*.py",
                 "review_classifier/nltk_data/**",
             ],
-            # The evaluation report (matplotlib, jinja2) and batch inference's drift check (scipy), never served.
-            exclude=["review_classifier/report*.py", "review_classifier/drift*.py"],
+            # The dashboard's pages and their renderer (matplotlib, jinja2): never served, never installed there.
+            exclude=["review_classifier/reports/", "review_classifier/templating.py"],
             python={"packages": pinned_requirements(SERVING_PACKAGES), "lock_packages": False},
             docker=docker,
             build_ctx=str(context),

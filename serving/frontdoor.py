@@ -11,15 +11,17 @@ import getpass
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Optional, Set
+from typing import List, Optional, Set
 
 import httpx
 import psutil
 
 from serving.nginx_conf import BACKEND_HEADER, render
+from supervisor import processes
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 INSTALL_HINT = "install it: `apt-get install nginx` (Debian/Ubuntu) or `brew install nginx` (macOS)"
@@ -32,7 +34,7 @@ class FrontDoorError(RuntimeError):
 
 
 def state_dir() -> Path:
-    """Where the front door and the deployment record live: $REVIEW_CLASSIFIER_SERVING_DIR, else .serving/."""
+    """Where the front door keeps its configuration, log and PID: $REVIEW_CLASSIFIER_SERVING_DIR, else .serving/."""
     return Path(os.environ.get("REVIEW_CLASSIFIER_SERVING_DIR") or PROJECT_ROOT / ".serving")
 
 
@@ -48,19 +50,26 @@ def _flag() -> Path:
     return state_dir() / "switch-to-next"
 
 
-def _nginx(*arguments: str) -> None:
+def _command(*arguments: str) -> List[str]:
     directory = state_dir()
-    command = [nginx_binary(), "-p", f"{directory}/", "-c", str(directory / "nginx.conf"), "-e", "error.log"]
-    done = subprocess.run([*command, *arguments], capture_output=True, text=True)
+    return [nginx_binary(), "-p", f"{directory}/", "-c", str(directory / "nginx.conf"), "-e", "error.log", *arguments]
+
+
+def _nginx(*arguments: str) -> None:
+    done = subprocess.run(_command(*arguments), capture_output=True, text=True)
     if done.returncode != 0:
         raise FrontDoorError(f"nginx {' '.join(arguments)} failed: {done.stderr.strip()}")
+
+
+def _log() -> Path:
+    return state_dir() / "error.log"
 
 
 def master() -> Optional[psutil.Process]:
     """The running nginx master of the state directory, if any."""
     try:
         process = psutil.Process(int((state_dir() / "nginx.pid").read_text()))
-        return process if process.is_running() and "nginx" in process.name() else None
+        return process if process.status() != psutil.STATUS_ZOMBIE and "nginx" in process.name() else None
     except (OSError, ValueError, psutil.Error):
         return None
 
@@ -78,20 +87,8 @@ def check_port(port: int) -> None:
     running = serving_port()
     if running is not None and running != port:
         raise FrontDoorError(f"the front door already serves on port {running}: deploy there, or stop it first")
-    if running is None and (holder := port_holder(port)):
+    if running is None and (holder := processes.port_holder(port)):
         raise FrontDoorError(f"port {port} is already in use by {holder}; stop it or deploy on another port")
-
-
-def port_holder(port: int) -> Optional[str]:
-    """Who listens on 127.0.0.1:``port`` (or all addresses), as "PID n (name)"."""
-    for connection in psutil.net_connections(kind="tcp"):
-        if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
-            try:
-                name = psutil.Process(connection.pid).name() if connection.pid else "?"
-            except psutil.Error:
-                name = "?"
-            return f"PID {connection.pid} ({name})"
-    return None
 
 
 def _workers(process: psutil.Process) -> Set[int]:
@@ -106,15 +103,14 @@ def _apply(config: str, port: int) -> None:
     _nginx("-t", "-q")
     running = master()
     if running is None:
-        holder = port_holder(port)
-        if holder is not None:
-            raise FrontDoorError(f"port {port} is already in use by {holder}; stop it or deploy on another port")
-        _nginx()  # binds before it daemonizes: a port taken since the check above fails here
-        deadline = time.monotonic() + 10
-        while master() is None:
-            if time.monotonic() > deadline:
-                raise FrontDoorError(f"nginx started but wrote no pid file; see {directory / 'error.log'}")
-            time.sleep(0.05)
+        check_port(port)
+        # Not daemonized, so its exit code is known: e.g. a port taken since the check above.
+        try:
+            processes.start_ready(
+                "nginx", _command("-g", "daemon off;"), _log(), lambda: master() is not None, timeout=10, interval=0.05
+            )
+        except processes.NotReady as error:
+            raise FrontDoorError(str(error)) from error
         return
     old = _workers(running)
     _nginx("-s", "reload")
@@ -177,9 +173,4 @@ def stop() -> bool:
     running = master()
     if running is None:
         return False
-    _nginx("-s", "quit")
-    try:
-        running.wait(timeout=DRAIN_TIMEOUT)
-    except psutil.TimeoutExpired:
-        running.kill()
-    return True
+    return processes.stop(processes.Started.of(running, _log()), timeout=DRAIN_TIMEOUT, stop_signal=signal.SIGQUIT)

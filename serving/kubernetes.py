@@ -11,13 +11,14 @@ what serves rather than a rollout stuck half-way.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import yaml
 
 from review_classifier.names import BENTO_NAME
 from review_classifier.serving_targets import KubernetesServing
-from serving.rendering import TEMPLATES
+from review_classifier.templating import renderer
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +28,14 @@ PORT = 3000
 FIELD_MANAGER = "review-classifier-deploy"
 #: Startup probe checks every 5 s: up to 10 minutes to import TensorFlow, load and warm the model.
 STARTUP_CHECKS = 120
+_render_template = renderer(Path(__file__).parent / "templates")
 
 
 def render(settings: KubernetesServing, image: str, model: str, version: str, bento: str) -> str:
     """The Deployment and the Service serving ``image`` (multi-document YAML), as applied and as recorded."""
     selector = {"app.kubernetes.io/name": settings.name, "app.kubernetes.io/part-of": BENTO_NAME.replace("_", "-")}
-    return TEMPLATES.get_template("kubernetes.yaml.j2").render(
+    return _render_template(
+        "kubernetes.yaml.j2",
         name=settings.name,
         namespace=settings.namespace,
         labels={**selector, "app.kubernetes.io/managed-by": "zenml", "zenml-model-version": version},

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from serving.rendering import TEMPLATES
+from review_classifier.templating import renderer
 
 #: Request bodies up to this size are accepted (the service itself bounds texts and their number).
 MAX_BODY = "8m"
@@ -21,6 +21,7 @@ MAX_BODY = "8m"
 BACKEND_HEADER = "X-Backend"
 #: nginx's temporary files, under the prefix: its compiled-in defaults need root.
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+_render_template = renderer(Path(__file__).parent / "templates")
 
 
 def render(
@@ -40,7 +41,8 @@ def render(
     """
     if (next_backend is None) != (flag is None):
         raise ValueError("next_backend and flag go together")
-    return TEMPLATES.get_template("nginx.conf.j2").render(
+    return _render_template(
+        "nginx.conf.j2",
         port=port,
         backend=backend,
         flag=flag,

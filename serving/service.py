@@ -15,13 +15,13 @@ from typing import List
 import bentoml
 from fastapi import FastAPI
 
-from review_classifier.api import SERVICE_SETTINGS, Explanation, ModelInfo, Prediction, Texts
 from review_classifier.metrics import labels_of, stored_threshold
 from review_classifier.names import BENTO_NAME, TEST_METRICS
-from review_classifier.quiet import quiet_process
+from review_classifier.quiet_tensorflow import quiet_tensorflow
 from serving import vertex
+from serving.api import SERVICE_SETTINGS, Explanation, ModelInfo, Prediction, Texts
 
-quiet_process()  # each worker imports TensorFlow in __init__
+quiet_tensorflow()  # each worker imports TensorFlow in __init__
 
 #: The BentoML model to serve: $REVIEW_CLASSIFIER_MODEL, else the tag a Bento build pinned, else latest.
 _PINNED = Path(__file__).with_name("model_tag.txt")

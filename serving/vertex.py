@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Mapping, MutableMapping
 
 from pydantic import BaseModel
 
-from review_classifier.api import Prediction
+from serving.api import Prediction
 
 #: The service's route with Vertex's request and response shape; Vertex's own routes lead here.
 PREDICT_ROUTE = "/vertex/predict"

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from stacks.services import Started, http_status, start, wait_ready
+from supervisor.processes import Started, http_status, start_ready
 
 USER = "default"
 
@@ -37,9 +37,9 @@ def start_server(directory: Path, port: int, password: str) -> Started:
     argv = [sys.executable, "-m", "uvicorn", "zenml.zen_server.zen_server_api:app"]
     argv += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     # Started from its own directory, not the project: a server must not pick up the project's .zen.
-    started = start(argv, directory / "server.log", env=env, cwd=directory)
-    wait_ready("ZenML server", lambda: http_status(f"http://127.0.0.1:{port}/health") == 200, started, 180)
-    return started
+    health = f"http://127.0.0.1:{port}/health"
+    log = directory / "server.log"
+    return start_ready("ZenML server", argv, log, lambda: http_status(health) == 200, 180, env=env, cwd=directory)
 
 
 def _jwt_secret(directory: Path) -> str:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-from typing import Annotated, Any, Dict, Optional, Union
+from typing import Annotated, Optional, Union
 
 import httpx
-from zenml import ArtifactConfig, Model, get_step_context, log_metadata, step
+from zenml import ArtifactConfig, Model, get_step_context, step
 from zenml.client import Client
 from zenml.integrations.bentoml.model_deployers import BentoMLModelDeployer
 from zenml.integrations.bentoml.services.bentoml_container_deployment import (
@@ -20,12 +19,13 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import (
 )
 from zenml.services.service import BaseDeploymentService
 
-from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE, TEST_METRICS
-from serving import frontdoor, record
+from registry import decision_threshold, deployed_services, require_production
+from review_classifier.names import TEST_METRICS
+from serving import frontdoor
 from serving.bento import build_bento, save_model
 from serving.container import build_with, containerize
-from serving.process import free_port, serving_workers
-from steps.registry import decision_threshold, require_production
+from serving.process import serving_workers
+from supervisor.processes import free_port
 
 logger = logging.getLogger(__name__)
 SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]
@@ -71,8 +71,8 @@ def bento_builder(
     return package_production(base_image)
 
 
-def prove(url: str, model: Model) -> Dict[str, Any]:
-    """The service's ``/info/metadata``, once it has predicted and says it serves ``model``'s version."""
+def prove(url: str, model: Model) -> None:
+    """Fail unless the service has predicted, and its ``/info/metadata`` says it serves ``model``'s version."""
     version = str(model.version)
     answered = [
         r["model_version"]
@@ -81,7 +81,6 @@ def prove(url: str, model: Model) -> Dict[str, Any]:
     info = httpx.get(url + "/info/metadata", timeout=30).raise_for_status().json()
     if answered != [version] * len(SMOKE_TEXTS) or (info["model_name"], info["model_version"]) != (model.name, version):
         raise RuntimeError(f"the new service at {url} serves {info} (predictions by {answered}), not version {version}")
-    return info
 
 
 def push_image(bento: str) -> str:
@@ -117,12 +116,15 @@ def deploy(bento: str, image: Optional[str] = None, port: int = 3000, timeout: i
     frontdoor.check_port(port)
     # Whichever BentoML deployer the stack has: on `local`, the corrected `bentoml_newstyle` (zenml_fixes/).
     deployer = BentoMLModelDeployer.get_active_model_deployer()
-    previous = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
+    previous = deployed_services(deployer)
     old_backend = frontdoor.routed_backend(port)
     context = get_step_context()
     backend = free_port()
     common = dict(
+        # ZenML's record of the service names the version it serves (and links it to that version): what
+        # `make status` reads, with no copy of its own.
         model_name=context.model.name,
+        model_version=str(context.model.version),
         model_uri=bento,
         bento_tag=bento,
         apis=["predict"],
@@ -146,26 +148,13 @@ def deploy(bento: str, image: Optional[str] = None, port: int = 3000, timeout: i
         timeout=timeout,
     )
     try:
-        info = prove(f"http://127.0.0.1:{backend}", context.model)
+        prove(f"http://127.0.0.1:{backend}", context.model)
         frontdoor.switch(port, backend, old_backend)
     except Exception:
         deployer.delete_model_server(service.uuid, timeout=60, force=True)
         raise
-    url = f"http://127.0.0.1:{port}"
-    deployment = record.Deployment(
-        model=context.model.name,
-        version=str(context.model.version),
-        bento=bento,
-        bento_model=info["bento_model"],
-        url=url,
-        backend_port=backend,
-        service_id=str(service.uuid),
-        since=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    )
-    record.write(deployment)
     for old in previous:
         deployer.delete_model_server(old.uuid, timeout=60)
         logger.info("Stopped the previous service %s (%s)", old.uuid, old.config.bento_tag)
-    logger.info("Serving %s version %s at %s/predict", context.model.name, context.model.version, url)
-    log_metadata(metadata={"deployment": dict(deployment)}, infer_model=True)
+    logger.info("Serving %s version %s at http://127.0.0.1:%d/predict", context.model.name, context.model.version, port)
     return service

@@ -22,8 +22,8 @@ from review_classifier.metrics import (
     unmet_thresholds,
 )
 from review_classifier.names import BASELINE_METRICS, DECISION_THRESHOLD, LIFT, TEST_METRICS
-from review_classifier.report import evaluation_html
-from review_classifier.report_explanations import explanations_html
+from review_classifier.reports.evaluation import evaluation_html
+from review_classifier.reports.explanations import explanations_html
 from review_classifier.vocabulary import Vocabulary
 from steps.caching import project_code_policy
 
@@ -50,7 +50,7 @@ def evaluate(
 ]:
     """Score the raw test texts through the serving code path; record metrics and training on the model version.
 
-    The report also explains the model (review_classifier/report_explanations.py): its largest feature weights,
+    The report also explains the model (review_classifier/reports/explanations.py): its largest feature weights,
     its most confident errors on the test split, and the wide and deep parts' shares of the logit's variance.
 
     The baseline's figures on the same split, and the model's lift over them, go on the version next to the

@@ -11,13 +11,12 @@ from zenml.client import Client
 from zenml.enums import ModelStages
 from zenml.types import HTMLString
 
-from model_versions import summaries
+from registry import decision_threshold, load_classifier, production_version, summaries
 from review_classifier.dataset import LABEL, TEXT
 from review_classifier.metrics import classification_metrics
 from review_classifier.names import PROMOTION
 from review_classifier.promotion import decide_promotion
-from review_classifier.versions_report import versions_html
-from steps.registry import decision_threshold, load_classifier, production_version
+from review_classifier.reports.versions import versions_html
 
 logger = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from typing import Annotated, Any, Dict, Optional, Tuple
 from zenml import ArtifactConfig, get_step_context, log_metadata, step
 from zenml.client import Client
 
+from registry import require_production
 from review_classifier.serving_targets import KUBERNETES, VERTEX, KubernetesServing, VertexServing
 from serving import kubernetes
 from steps.deploy import package_production, push_image
-from steps.registry import require_production
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from review_classifier.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
+from serving.api import MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST
 
 BAD_INPUTS = {
     "invalid-json": (b'{"texts": [', "json_invalid"),

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from review_classifier.quiet import quiet_process
+from commands.quiet import quiet_process
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="review-classifier-tests-"))
@@ -26,7 +26,7 @@ os.environ.update(
         "ZENML_ENABLE_RICH_TRACEBACK": "false",
         "BENTOML_HOME": str(_SESSION_DIR / "bentoml"),
         "BENTOML_DO_NOT_TRACK": "true",
-        # The front door and deployment record: never the project's own .serving/.
+        # The front door's state: never the project's own .serving/.
         "REVIEW_CLASSIFIER_SERVING_DIR": str(_SESSION_DIR / "serving"),
     }
 )
@@ -104,26 +104,27 @@ def sample_reviews(bundled_reviews: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def container_world(tmp_path_factory):
-    """The container world (stacks/containers.py): the Docker daemon, registry and parent image it runs
+    """The container world (stacks/containers/): the Docker daemon, registry and parent image it runs
     (reused), and an S3 store and ZenML server of the session's own, stopped at its end; the variables
     of the `docker` stack set for the session. A missing runtime fails here with the cause, never a skip."""
     from pipelines.docker_settings import PARENT_IMAGE_VARIABLE
-    from serving.process import free_port
-    from stacks import containers
+    from stacks.containers import daemon, world
+    from stacks.containers.state import STATE_DIR
+    from supervisor.processes import free_port
 
     state = tmp_path_factory.mktemp("containers")
     try:
-        world = containers.up(
+        started = world.up(
             state_dir=state,
-            engine_dir=containers.STATE_DIR,
+            engine_dir=STATE_DIR,
             s3_port=free_port(),
             zenml_port=free_port(),
             # Where Docker Hub answers, ZenML's parent image may be named instead of building one.
             local_parent_image=not os.environ.get(PARENT_IMAGE_VARIABLE),
         )
-        os.environ.update(world.stack_environment())
-        yield world
+        os.environ.update(started.stack_environment())
+        yield started
     finally:
-        if "dockerd" in containers.down(state):
-            left = containers.mounts_under(containers.STATE_DIR)
+        if "dockerd" in world.down(state):
+            left = daemon.mounts_under(STATE_DIR)
             assert not left, f"the stopped dockerd left {left} mounted"

@@ -13,8 +13,8 @@ from zenml.log_stores.artifact.artifact_log_store import fetch_log_records
 from zenml.models import ModelVersionResponse, PipelineRunResponse, StepRunResponse
 
 import run
+from registry import production_version
 from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
-from steps.registry import production_version
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOCAL_CONFIG = yaml.safe_load((PROJECT_ROOT / "configs" / "local.yaml").read_text())

@@ -12,9 +12,8 @@ from typing import Dict, Iterator, Tuple
 
 import pandas as pd
 
-from serving.process import free_port
-from stacks.services import stop
 from stacks.zenml_server import start_server
+from supervisor.processes import free_port, stop
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "review-classifier-tests"

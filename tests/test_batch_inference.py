@@ -18,11 +18,11 @@ from zenml.models import PipelineRunResponse
 
 import run
 from pipelines.model_card import MODEL_CARD
+from registry import load_classifier
 from review_classifier.drift import CHECKS, TextProfile
 from review_classifier.explain import NEGATIVE_FEATURES, POSITIVE_FEATURES, Explainer
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, VALIDATION_PROFILE
 from steps.inference import DriftError
-from steps.registry import load_classifier
 from tests.pipeline_helpers import run_training, write_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

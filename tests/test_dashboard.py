@@ -13,8 +13,8 @@ import httpx
 import pytest
 import zenml
 
-from serving.process import free_port
 from stacks.dashboard import SURVEY_DONE_KEY
+from supervisor.processes import free_port
 from tests.pipeline_helpers import TRAINING_STEPS, assert_quiet, write_config
 from tests.servers import client_workspace
 

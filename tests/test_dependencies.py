@@ -23,8 +23,10 @@ from tests.imports import imports, python_files, third_party_imports
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
 PROJECT, SETUPTOOLS = PYPROJECT["project"], PYPROJECT["tool"]["setuptools"]
+#: The project's top-level packages (a package's files include its subpackages').
+PACKAGES = [p for p in SETUPTOOLS["packages"] if "." not in p]
 #: The project's own top-level modules: what setuptools installs, and the code that is never installed.
-LOCAL = {*SETUPTOOLS["packages"], *SETUPTOOLS["py-modules"], "tests", "benchmarks"}
+LOCAL = {*PACKAGES, *SETUPTOOLS["py-modules"], "tests", "benchmarks"}
 
 #: The code each install runs -> the extras it adds to [project].dependencies. `make run`, `make serve` and the
 #: Bento install the dependencies alone; the container stacks and the step image add `remote`; `make bench`
@@ -32,7 +34,7 @@ LOCAL = {*SETUPTOOLS["packages"], *SETUPTOOLS["py-modules"], "tests", "benchmark
 REMOTE_CODE = ["stacks", "zenml_fixes"]
 INSTALLS = {
     "base": (
-        [p for p in SETUPTOOLS["packages"] if p not in REMOTE_CODE] + [f"{m}.py" for m in SETUPTOOLS["py-modules"]],
+        [p for p in PACKAGES if p not in REMOTE_CODE] + [f"{m}.py" for m in SETUPTOOLS["py-modules"]],
         [],
     ),
     "remote": (REMOTE_CODE, ["remote"]),

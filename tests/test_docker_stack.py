@@ -1,6 +1,6 @@
 """The `docker` stack for real: the image built and pushed, every step in its own container, artifacts in S3.
 
-The container world (stacks/containers.py) is brought up for the module: the Docker daemon
+The container world (stacks/containers/) is brought up for the module: the Docker daemon
 and the registry are reused if they answer (else started, and stopped afterwards), the
 object store and the ZenML server are this module's own, on free ports. A machine without
 the runtime fails here with the command that installs it; nothing is skipped.
@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stacks import containers
+from stacks.containers import daemon, object_store
+from stacks.containers.state import World
 from tests.pipeline_helpers import CACHED_ON_RERUN, TRAINING_STEPS
 from tests.servers import client_workspace, run_flow
 
@@ -26,7 +27,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CACHED_ON_SECOND_RUN = {*CACHED_ON_RERUN, "quality_gate"} - {"preprocess_2"}
 
 
-def s3(world: containers.World):
+def s3(world: World):
     import boto3
 
     return boto3.client(
@@ -49,15 +50,15 @@ def flow(world, tmp_path_factory, sample_reviews):
     """tests/remote/docker_flow.py against the world; its JSON result, and when it started."""
     base = tmp_path_factory.mktemp("docker-flow")
     sample, env = client_workspace(base, sample_reviews)
-    s3(world).upload_file(str(sample), containers.BUCKET, "zenml/data/sample.csv")
+    s3(world).upload_file(str(sample), object_store.BUCKET, "zenml/data/sample.csv")
     env.update(
         {
             **world.stack_environment(),
             **world.client_environment(),
             "CONTAINERS_STATE": str(Path(world.started["zenml-server"].log).parents[1]),
             "OUT_DIR": str(base),
-            "DATA_URI": f"s3://{containers.BUCKET}/zenml/data/sample.csv",
-            "PREDICTIONS_URI": f"s3://{containers.BUCKET}/zenml/predictions/new_reviews.csv",
+            "DATA_URI": f"s3://{object_store.BUCKET}/zenml/data/sample.csv",
+            "PREDICTIONS_URI": f"s3://{object_store.BUCKET}/zenml/predictions/new_reviews.csv",
         }
     )
     started = time.time()
@@ -80,7 +81,7 @@ def test_training_runs_every_step_in_a_container_pulled_from_the_registry(world,
     catalog = httpx.get(f"http://{world.registry}/v2/_catalog", timeout=30).raise_for_status().json()["repositories"]
     assert {image[len(world.registry) + 1 :].split("@")[0].split(":")[0] for image in first["images"]} <= set(catalog)
 
-    client = containers.docker_client(world.docker_host)
+    client = daemon.client(world.docker_host)
     events = client.events(
         since=int(started), until=int(time.time()) + 1, filters={"type": "container", "event": "start"}, decode=True
     )
@@ -100,10 +101,10 @@ def test_artifacts_are_in_the_bucket(world, flow) -> None:
     result, _ = flow
     keys = [
         item["Key"]
-        for page in s3(world).get_paginator("list_objects_v2").paginate(Bucket=containers.BUCKET)
+        for page in s3(world).get_paginator("list_objects_v2").paginate(Bucket=object_store.BUCKET)
         for item in page.get("Contents", [])
     ]
-    prefix = f"s3://{containers.BUCKET}/"
+    prefix = f"s3://{object_store.BUCKET}/"
     uris = result["first"]["artifact_uris"] + result["inference"]["artifact_uris"]
     assert uris and all(uri.startswith(prefix + "zenml/") for uri in uris)
     assert all(any(key.startswith(uri[len(prefix) :]) for key in keys) for uri in uris)

@@ -7,12 +7,11 @@ task run with Docker (the spec's own image, command, arguments, environment and 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
 
-from stacks import containers
+from stacks.containers import object_store
 from tests.pipeline_helpers import TRAINING_STEPS
 from tests.remote.kfp_spec import JOB_NAME
 from tests.servers import client_workspace, run_flow
@@ -29,16 +28,16 @@ def kfp_run(tmp_path_factory, sample_reviews, container_world):
         {
             **world.stack_environment(),
             **world.client_environment(),
-            "WORLD": json.dumps({k: v for k, v in dataclasses.asdict(world).items() if k != "started"}),
+            "WORLD": json.dumps({k: v for k, v in vars(world).items() if k != "started"}),
             "ZENML_DISABLE_PIPELINE_LOGS_STORAGE": "true",
             "OUT_DIR": str(base),
             "SAMPLE_CSV": str(sample),
             "MODEL_NAME": MODEL,
             "KFP_HOST": "http://127.0.0.1:9/never-contacted",  # the spec is run here, not uploaded
             "KUBE_CONTEXT": "none",
-            "KUBEFLOW_ARTIFACT_PATH": f"s3://{containers.BUCKET}/kubeflow",
+            "KUBEFLOW_ARTIFACT_PATH": f"s3://{object_store.BUCKET}/kubeflow",
             "S3_ENDPOINT_URL": world.s3_endpoint,
-            "S3_SECRET": containers.S3_SECRET,
+            "S3_SECRET": object_store.SECRET,
             "KUBEFLOW_REGISTRY_URI": world.registry,
         }
     )

@@ -12,8 +12,8 @@ from zenml.client import Client
 from zenml.enums import ModelStages
 
 import run
+from registry import decision_threshold
 from review_classifier.metrics import MissingThresholdError
-from steps.registry import decision_threshold
 from tests.test_versions import parse_table
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

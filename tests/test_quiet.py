@@ -1,4 +1,4 @@
-"""review_classifier.quiet: TensorFlow starts without its C++ start-up lines, and nothing else is lost."""
+"""commands.quiet: TensorFlow starts without its C++ start-up lines, and nothing else is lost."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 PROGRAM = """
 import importlib.util, sys
-from review_classifier.quiet import quiet_process
+from commands.quiet import quiet_process
 quiet_process()
 importlib.util.find_spec("tensorflow")  # a library probing for TensorFlow must not use up the filter
 import tensorflow
@@ -31,7 +31,7 @@ def test_tensorflow_imports_quietly_and_stderr_still_works() -> None:
 HTTP_PROGRAM = """
 import logging, threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from review_classifier.quiet import quiet_process
+from commands.quiet import quiet_process
 quiet_process()
 logging.basicConfig(level=logging.INFO)  # the level ZenML sets
 import httpx

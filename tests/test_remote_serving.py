@@ -18,7 +18,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import httpx
 import pandas as pd
@@ -35,9 +35,9 @@ from serving import kubernetes, vertex
 from serving.bento import build_bento, save_model
 from serving.container import build_with
 from serving.process import BENTOML, free_port
-from stacks.containers import docker_client
+from stacks.containers import daemon
 from stacks.register import main as register_stacks
-from stacks.services import ServiceError, http_status, port_open, start, stop, wait_ready
+from supervisor.processes import http_status, port_holder, start, stop, wait_ready
 from tests.bad_input import BAD_INPUTS
 from tests.conftest import BUNDLED_DATA
 
@@ -116,21 +116,40 @@ def image(model_tag: str, container_world) -> str:
     return build_with(bento, StackComponent.from_model(builder), registry)
 
 
+class Container:
+    """A running container as the supervisor's readiness wait reads a process (``supervisor.processes.Watched``)."""
+
+    def __init__(self, container: Any) -> None:
+        self.container = container
+
+    def failure(self) -> Optional[str]:
+        self.container.reload()
+        if self.container.status != "exited":
+            return None
+        return f"its container exited with exit code {self.container.attrs['State']['ExitCode']}"
+
+    def log_text(self) -> str:
+        return self.container.logs().decode(errors="replace")
+
+    def log_location(self) -> str:
+        return f"`docker logs {self.container.short_id}`"
+
+    def alive(self) -> None:
+        """Raise with the container's log once it has exited."""
+        cause = self.failure()
+        if cause is not None:
+            raise RuntimeError(f"{cause}; its log:\n{self.log_text()[-3000:]}")
+
+
 @contextmanager
-def running(world, image: str, environment: Dict[str, str], **options: Any) -> Iterator[Callable[[], None]]:
+def running(world, image: str, environment: Dict[str, str], **options: Any) -> Iterator[Container]:
     """``image`` run on the host network with ``environment`` (its own entrypoint); removed at the end,
-    also on failure. Yields a check that raises with the container's log once it has exited."""
-    container = docker_client(world.docker_host).containers.run(
+    also on failure."""
+    container = daemon.client(world.docker_host).containers.run(
         image, environment=environment, network_mode="host", detach=True, **options
     )
-
-    def alive() -> None:
-        container.reload()
-        if container.status == "exited":
-            raise ServiceError(f"the container of {image} exited; its log:\n{container.logs()[-3000:].decode()}")
-
     try:
-        yield alive
+        yield Container(container)
     finally:
         container.remove(force=True)
 
@@ -140,7 +159,7 @@ def on_vertex(request, model_tag: str, tmp_path_factory: pytest.TempPathFactory)
     """The service with Vertex's variables (a free AIP_HTTP_PORT, no --port), as ``bentoml serve`` or as the
     pushed image under Docker, once its health route answers: a client of it. Stopped at the end, also on failure."""
     # The image gets Vertex's own default port where it is free (the host is the container's network here).
-    vertex_port = request.param == "image" and not port_open(int(VERTEX_ENVIRONMENT["AIP_HTTP_PORT"]))
+    vertex_port = request.param == "image" and port_holder(int(VERTEX_ENVIRONMENT["AIP_HTTP_PORT"])) is None
     environment = {
         **VERTEX_ENVIRONMENT,
         "AIP_HTTP_PORT": VERTEX_ENVIRONMENT["AIP_HTTP_PORT"] if vertex_port else str(free_port()),
@@ -159,10 +178,8 @@ def on_vertex(request, model_tag: str, tmp_path_factory: pytest.TempPathFactory)
             stop(started)
     else:
         world, image = request.getfixturevalue("container_world"), request.getfixturevalue("image")
-        with running(world, image, environment) as alive:
-            wait_ready(
-                "the image in Vertex's prediction mode", lambda: alive() or http_status(health) == 200, None, 300
-            )
+        with running(world, image, environment) as container:
+            wait_ready("the image in Vertex's prediction mode", lambda: http_status(health) == 200, container, 300)
             with httpx.Client(base_url=url, timeout=30) as client:
                 yield client
 
@@ -279,10 +296,10 @@ def test_the_image_runs_as_the_deployment_runs_it(image: str, container_world) -
     args = [str(port) if a == str(kubernetes.PORT) else a for a in spec["args"]]
     environment = {e["name"]: e["value"] for e in spec["env"]}
     timeline: List[Optional[bool]] = []
-    with running(container_world, image, environment, command=args, **docker_limits(spec["resources"])) as alive:
+    with running(container_world, image, environment, command=args, **docker_limits(spec["resources"])) as container:
         deadline = time.monotonic() + 300
         while not (timeline and timeline[-1]):
-            alive()
+            container.alive()
             if time.monotonic() > deadline:
                 raise AssertionError(f"never ready in 300 s; readiness checks: {timeline}")
             timeline.append(kubelet_probe(port, spec["readinessProbe"]))

@@ -8,7 +8,7 @@ import yaml
 from zenml.client import Client
 from zenml.enums import ModelStages
 
-from serving import rollback
+from commands import rollback
 
 MODEL = "review_classifier_rollback_tests"  # its own model, so other tests' versions are untouched
 

@@ -12,8 +12,9 @@ import yaml
 from pydantic import BaseModel
 from zenml.client import Client
 
-import config_reference
 import run
+from commands import params
+from commands.pipeline import configs_by_pipeline
 from review_classifier.model_settings import ModelSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +61,7 @@ def test_params_lists_every_model_setting_with_its_default_without_tensorflow() 
 def test_the_reference_is_the_pipelines_signatures_with_a_description_each() -> None:
     from pipelines import PIPELINES  # TensorFlow: here only, to check what run.py params read without it
 
-    pipelines = {p.name: p for p in config_reference.reference(run.configs_by_pipeline())}
+    pipelines = {p.name: p for p in params.reference(configs_by_pipeline())}
     assert set(pipelines) == set(PIPELINES)
     for name, pipeline in PIPELINES.items():
         listed = {p.name: p for p in pipelines[name].parameters}
@@ -79,7 +80,7 @@ def test_docs_configuration_md_is_what_run_py_params_generates() -> None:
     output, loaded = run_params("--markdown")
     assert loaded == []
     committed = (PROJECT_ROOT / "docs" / "configuration.md").read_text()
-    assert committed == output, f"docs/configuration.md is out of date: run `{config_reference.REGENERATE}`"
+    assert committed == output, f"docs/configuration.md is out of date: run `{params.REGENERATE}`"
 
 
 @pytest.mark.parametrize(

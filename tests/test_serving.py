@@ -29,14 +29,15 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import BentoML
 
 import run
 import steps.deploy
+from commands import rollback, status, stop
+from registry import deployed_services, load_classifier
 from review_classifier.metrics import classification_metrics, labels_of
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY_STEP, DEPLOYMENT_PIPELINE
-from serving import frontdoor, record, rollback, status, stop
+from serving import frontdoor
 from serving.lock import read_lock
-from serving.process import free_port
 from serving.traffic import flips_back, switches, traffic
 from stacks.register import main as register_stacks
-from steps.registry import load_classifier
+from supervisor.processes import free_port
 from tests.bad_input import BAD_INPUTS
 from tests.imports import third_party_imports
 from tests.pipeline_helpers import USELESS_CANDIDATE, assert_quiet, run_training, step_logs, write_config
@@ -122,13 +123,12 @@ def deploy_again(workdir: Path, url: str) -> None:
 
 
 def assert_consistent(url: str, version: str, capsys) -> None:
-    """The status command, ZenML's services, the record and the service say the same thing: ``version`` serves."""
+    """The status command, ZenML's service record and the service say the same thing: ``version`` serves."""
     capsys.readouterr()
     assert status.main() == 0, capsys.readouterr().out
     assert f"version {version} serves at {url}/predict" in capsys.readouterr().out
-    deployer = Client().active_stack.model_deployer
-    (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
-    assert str(deployed.uuid) == record.read()["service_id"]
+    (deployed,) = deployed_services(Client().active_stack.model_deployer)
+    assert deployed.config.model_version == version
     production = Client().get_model_version(MODEL, "production")
     assert status.metadata(url)["model_version"] == version == str(production.number)
 
@@ -304,9 +304,10 @@ def test_bento_is_self_contained(service: str) -> None:
     requirements = requirements_file.read_text().split()
     assert "tensorflow-cpu==2.21.0" in requirements and all("==" in r for r in requirements)
     assert bento.info.labels["zenml_model"] == MODEL
-    # Only what serving runs: the service, its pinned model tag and the pure package.
+    # Only what serving runs: the service, its HTTP contract, its pinned model tag and the pure package.
     assert sorted(p.name for p in (source / "serving").iterdir()) == [
         "__init__.py",
+        "api.py",
         "model_tag.txt",
         "service.py",
         "vertex.py",
@@ -373,7 +374,8 @@ def broken_model(served_tag: str) -> str:
 
 def test_a_version_failing_at_start_up_leaves_the_old_one_serving(service: str, workdir: Path, monkeypatch, capsys):
     """The error quotes the service's own log (so it comes when the failure does, not after the timeout)."""
-    before = record.read()
+    deployer = Client().active_stack.model_deployer
+    (before,) = deployed_services(deployer)
     stored = steps.deploy.save_model
     # The new Bento (and so its image) pins a model that cannot load.
     monkeypatch.setattr(steps.deploy, "save_model", lambda *args, **kwargs: broken_model(stored(*args, **kwargs)))
@@ -381,9 +383,9 @@ def test_a_version_failing_at_start_up_leaves_the_old_one_serving(service: str, 
     with traffic(service) as responses, pytest.raises(RuntimeError, match=cause):
         deploy_again(workdir, service)
     assert [r.error for r in responses if r.version is None] == []
-    assert {r.version for r in responses} == {before["version"]}
-    assert record.read() == before
-    assert_consistent(service, before["version"], capsys)
+    assert {r.version for r in responses} == {before.config.model_version}
+    assert [s.uuid for s in deployed_services(deployer)] == [before.uuid]
+    assert_consistent(service, before.config.model_version, capsys)
 
 
 def alive(process: psutil.Process) -> bool:
@@ -407,7 +409,7 @@ def test_stop_after_a_failed_deploy_stops_everything(service: str) -> None:
     assert deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP) == []
     assert not any(alive(p) for p in [nginx, *daemons])
     assert [s.container for s in containers] == [None] * len(containers)
-    assert frontdoor.master() is None and record.read() is None
+    assert frontdoor.master() is None
 
 
 def test_a_deploy_on_a_port_someone_else_holds_says_who(trained, workdir: Path) -> None:

@@ -32,7 +32,7 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import (
     BentoMLLocalDeploymentService,
 )
 
-from serving.process import free_port
+from supervisor.processes import free_port
 from tests.imports import imports, python_files
 from zenml_fixes.bentoml_deployer import NewStyleBentoMLLocalDeploymentService, NewStyleBentoMLModelDeployer
 
@@ -190,7 +190,9 @@ def test_stock_deployer_still_reports_a_service_that_never_started_as_deployed(e
 
 def test_fixed_deployer_fails_when_the_service_does_not_start(echo, tmp_path: Path) -> None:
     fixed = deployer(NewStyleBentoMLModelDeployer, tmp_path)
-    with pytest.raises(RuntimeError, match=r"no_such_service:Nothing did not start; see .*service\.log"):
+    with pytest.raises(
+        RuntimeError, match=r"service no_such_service:Nothing did not become ready: .*; end of .*service\.log"
+    ):
         fixed.deploy_model(never_starting(echo), BentoMLLocalDeploymentService.SERVICE_TYPE, timeout=2)
     assert fixed.find_model_server(model_name="echo") == []
 
@@ -256,8 +258,10 @@ def test_fixed_forced_stop_stops_the_workers_too(echo) -> None:
 
 
 def test_only_the_stack_definitions_refer_to_the_fixes() -> None:
-    """Pipelines, steps and serving use stock ZenML types; deleting zenml_fixes/ touches only stacks/."""
-    code = python_files(PROJECT_ROOT, ["review_classifier", "steps", "pipelines", "serving", "run.py"])
+    """Pipelines, steps, serving and the commands use stock ZenML types; deleting zenml_fixes/ touches only stacks/."""
+    code = python_files(
+        PROJECT_ROOT, ["review_classifier", "serving", "registry.py", "steps", "pipelines", "commands", "run.py"]
+    )
     importers = [f for f in code if any(m.split(".")[0] == "zenml_fixes" for m in imports(f))]
     assert [str(f.relative_to(PROJECT_ROOT)) for f in importers] == []
 

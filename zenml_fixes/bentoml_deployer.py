@@ -45,7 +45,6 @@ test names this file); then set ``flavor: bentoml`` in ``stacks/local.yaml`` and
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Type, Union
 from uuid import UUID
@@ -66,8 +65,8 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import (
 )
 from zenml.services.service import BaseService, ServiceConfig
 
-#: How much of a failed service's log an error quotes.
-LOG_TAIL = 3000
+from supervisor import processes
+
 #: A traceback's last line: the exception and its message.
 ERROR_LINE = re.compile(r"^[\w.]*(?:Error|Exception)\b.*$", re.MULTILINE)
 
@@ -114,18 +113,11 @@ class NewStyleBentoMLLocalDeploymentService(BentoMLLocalDeploymentService):
         """
         try:
             daemon = psutil.Process(self.status.pid) if self.status.pid else None
-            tree = [daemon, *daemon.children(recursive=True)] if daemon else []
+            workers = daemon.children(recursive=True) if daemon else []
         except psutil.NoSuchProcess:
-            tree = []
+            daemon, workers = None, []
         super().deprovision(force=force)
-        for process in tree[1:]:
-            try:
-                process.terminate()
-            except psutil.NoSuchProcess:
-                pass
-        _, alive = psutil.wait_procs(tree, timeout=15)
-        for process in alive:
-            process.kill()
+        processes.stop_processes(workers, timeout=15, signalled=[daemon] if daemon else [])
 
     def exited(self, seen_pid: Optional[int]) -> Optional[str]:
         """Why the service is gone for good, if it is: its daemon, once seen, has no PID any more."""
@@ -197,33 +189,43 @@ class NewStyleBentoMLModelDeployer(BentoMLModelDeployer):
         else:
             return super()._create_new_service(id=id, timeout=timeout, config=config)
         service.start(timeout=0)
-        failure = _start_failure(service, timeout)
-        if failure is not None:
-            tail, where = service.log_text()[-LOG_TAIL:], service.log_location()
+        try:
+            processes.wait_ready(
+                f"BentoML service {config.bento_tag}", lambda: service.is_running, _Starting(service), timeout
+            )
+        except processes.NotReady:
             service.stop(timeout=30, force=True)
-            raise RuntimeError(f"BentoML service {config.bento_tag} did not start; see {where}: {failure}\n{tail}")
+            raise
         return service
 
 
-def _start_failure(
-    service: Union[NewStyleBentoMLLocalDeploymentService, NewStyleBentoMLContainerDeploymentService], timeout: float
-) -> Optional[str]:
-    """None once ``service`` answers its readiness check; else why it never will, as soon as that is known."""
-    deadline = time.monotonic() + timeout
-    seen_pid = None
-    while time.monotonic() < deadline:
-        if service.is_running:
-            return None
-        gone = service.exited(seen_pid)
+class _Starting:
+    """A starting service as :func:`supervisor.processes.wait_ready` watches it: it fails as soon as its
+    daemon or container exits, or its log shows a traceback (a model that fails to load: BentoML's arbiter
+    respawns the worker rather than exit)."""
+
+    def __init__(
+        self, service: Union[NewStyleBentoMLLocalDeploymentService, NewStyleBentoMLContainerDeploymentService]
+    ) -> None:
+        self.service = service
+        self.seen_pid: Optional[int] = None
+
+    def failure(self) -> Optional[str]:
+        gone = self.service.exited(self.seen_pid)
         if gone is not None:
             return gone
-        seen_pid = getattr(service.status, "pid", None) or seen_pid  # a container has no PID of its own
-        text = service.log_text()
+        self.seen_pid = getattr(self.service.status, "pid", None) or self.seen_pid  # a container has no PID
+        text = self.log_text()
         if "Traceback (most recent call last)" in text:
             errors = ERROR_LINE.findall(text)
             return f"its log shows {errors[-1] if errors else 'an error'}"
-        time.sleep(0.5)
-    return f"not ready after {timeout:.0f} s"
+        return None
+
+    def log_text(self) -> str:
+        return self.service.log_text()
+
+    def log_location(self) -> str:
+        return self.service.log_location()
 
 
 class NewStyleBentoMLModelDeployerFlavor(BentoMLModelDeployerFlavor):

@@ -17,16 +17,18 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from zenml.client import Client  # noqa: E402
 
-from stacks import containers, register  # noqa: E402
+from stacks import register  # noqa: E402
+from stacks.containers import login  # noqa: E402
+from stacks.containers.state import World  # noqa: E402
 
 Client.initialize(root=Path(os.environ["ZENML_REPOSITORY_PATH"]))
 assert register.main(["local", "--env-file", os.devnull]) == 0
 Client().activate_stack("local")
-world = containers.World(
+world = World(
     zenml_url=os.environ["SERVER_URL"], zenml_password=os.environ["SERVER_PASSWORD"], s3_endpoint="http://127.0.0.1:9"
 )
-containers.connect(world)
+login.connect(world)
 Client().activate_stack("docker")
 on_server = Client().active_stack_model.name
-message = containers.disconnect(world)
+message = login.disconnect(world)
 print(json.dumps({"on_server": on_server, "after": Client().active_stack_model.name, "message": message}))

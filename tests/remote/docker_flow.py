@@ -27,7 +27,7 @@ from zenml.client import Client  # noqa: E402
 
 import run  # noqa: E402
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, MODEL_NAME, TRAINING_PIPELINE  # noqa: E402
-from stacks import containers  # noqa: E402
+from stacks.containers import login, state  # noqa: E402
 from tests.pipeline_helpers import production, step_logs, write_config  # noqa: E402
 
 OUT = Path(os.environ["OUT_DIR"])
@@ -66,8 +66,8 @@ def timed(config: Path) -> float:
 
 
 def main() -> None:
-    world = containers.load(Path(os.environ["CONTAINERS_STATE"]))
-    result = {"first_registration": containers.connect(world), "second_registration": containers.connect(world)}
+    world = state.load(Path(os.environ["CONTAINERS_STATE"]))
+    result = {"first_registration": login.connect(world), "second_registration": login.connect(world)}
     result["store_is_local"] = Client().zen_store.is_local_store()
     Client().activate_stack("docker")
 

@@ -31,7 +31,9 @@ from zenml.constants import ORCHESTRATOR_DOCKER_IMAGE_KEY  # noqa: E402
 
 from pipelines import PIPELINES  # noqa: E402
 from review_classifier.names import TRAINING_PIPELINE  # noqa: E402
-from stacks import containers, register  # noqa: E402
+from stacks import register  # noqa: E402
+from stacks.containers import login  # noqa: E402
+from stacks.containers.state import World  # noqa: E402
 from tests.pipeline_helpers import write_config  # noqa: E402
 from tests.remote import kfp_spec  # noqa: E402
 from tests.remote.stack_flow import capture_uploads, compile_spec  # noqa: E402
@@ -47,7 +49,7 @@ def step_image() -> str:
 
 def main() -> None:
     Client.initialize(root=Path(os.environ["ZENML_REPOSITORY_PATH"]))
-    print(containers.connect(containers.World(**json.loads(os.environ["WORLD"]))))  # secret, `docker` stack
+    print(login.connect(World(**json.loads(os.environ["WORLD"]))))  # secret, `docker` stack
     assert register.main(["kubeflow"]) == 0
     image = step_image()
     # The sample goes where a cluster's data would be: the object store, read by `ingest` through it.

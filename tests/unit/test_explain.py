@@ -23,7 +23,7 @@ from review_classifier.explain import (
 from review_classifier.inference import ReviewClassifier, predict_table
 from review_classifier.model import WIDE_LOGIT
 from review_classifier.model_settings import ModelSettings
-from review_classifier.report_explanations import confident_errors, explanations_html, largest_weights, variance_split
+from review_classifier.reports.explanations import confident_errors, explanations_html, largest_weights, variance_split
 from review_classifier.splits import stratified_split
 from review_classifier.text import TextNormalizer
 from review_classifier.training import sweep

@@ -6,8 +6,8 @@ from typing import List, Tuple
 
 import pytest
 
+from review_classifier.reports.versions import versions_html
 from review_classifier.versions import COLUMNS, VersionSummary
-from review_classifier.versions_report import versions_html
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 

@@ -1,4 +1,4 @@
-"""Roll back to the previous production version: ``python -m serving.rollback --reason WHY`` (``make rollback``).
+"""Roll back to the previous production version: ``python -m commands.rollback --reason WHY`` (``make rollback``).
 
 The version that was production before the current one becomes production again in the Model
 Control Plane, the current one is archived, and the deployment pipeline serves it by the same
@@ -17,40 +17,19 @@ from typing import List, Optional
 
 import yaml
 
-from review_classifier.quiet import quiet_process
+from commands.quiet import quiet_process
 
 quiet_process()
 
 from zenml import log_metadata  # noqa: E402
-from zenml.client import Client  # noqa: E402
 from zenml.enums import ModelStages  # noqa: E402
 from zenml.models import ModelVersionResponse  # noqa: E402
-from zenml.utils.pagination_utils import depaginate  # noqa: E402
 
-import run  # noqa: E402
-from review_classifier.names import MODEL_NAME, PROMOTION  # noqa: E402
-from steps.registry import production_version  # noqa: E402
+from commands.pipeline import CONFIGS, run_pipeline  # noqa: E402
+from registry import ROLLBACK, previous_production, production_version  # noqa: E402
+from review_classifier.names import MODEL_NAME  # noqa: E402
 
-ROLLBACK = "rollback"
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "deploy.yaml"
-
-
-def rolled_back_from(version: ModelVersionResponse) -> bool:
-    entry = version.run_metadata.get(ROLLBACK) or {}
-    return entry.get("deployed") is True and entry.get("from_version") == version.number
-
-
-def previous_production(model_name: str) -> Optional[ModelVersionResponse]:
-    """The latest archived version that was promoted to production and not since rolled back from."""
-    versions = depaginate(Client().list_model_versions, model=model_name, sort_by="number", hydrate=True)
-    candidates = [
-        v
-        for v in versions
-        if v.stage == ModelStages.ARCHIVED
-        and (v.run_metadata.get(PROMOTION) or {}).get("promoted") is True
-        and not rolled_back_from(v)
-    ]
-    return candidates[-1] if candidates else None
+DEFAULT_CONFIG = CONFIGS / "deploy.yaml"
 
 
 def log_rollback(entry: dict, model_name: str, *versions: ModelVersionResponse) -> None:
@@ -78,7 +57,7 @@ def rollback(config: Path, reason: str) -> int:
     }
     target.set_stage(ModelStages.PRODUCTION, force=True)  # archives `current`
     try:
-        run.main(["--config", str(config)])
+        run_pipeline(config)
     except BaseException as error:
         current.set_stage(ModelStages.PRODUCTION, force=True)
         log_rollback({**entry, "deployed": False, "error": str(error)[:2000]}, model_name, current, target)

@@ -10,17 +10,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import jinja2
 import numpy as np
 
-from review_classifier.api import Decomposition, Feature
+from review_classifier.decomposition import Decomposition, Feature
 from review_classifier.metrics import CLASS_NAMES, predicted_classes
-
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("review_classifier", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
+from review_classifier.reports import render_template
 
 
 @dataclass(frozen=True)
@@ -140,7 +134,8 @@ def explanations_html(
 ) -> str:
     """The three sections, as an HTML fragment for the report's page."""
     positive, negative = largest_weights(explanations, features)
-    return _TEMPLATES.get_template("explanations.html").render(
+    return render_template(
+        "explanations.html",
         positive=positive,
         negative=negative,
         errors=confident_errors(texts, labels, probabilities, threshold, explanations, errors),

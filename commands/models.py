@@ -5,34 +5,10 @@ ZenML's Client API only: never TensorFlow or Keras, so it answers in the time Ze
 
 from __future__ import annotations
 
-from typing import List
-
 from zenml.client import Client
-from zenml.models import ModelVersionResponse
-from zenml.utils.pagination_utils import depaginate
 
-from review_classifier.versions import VersionSummary, format_table, prunable
-
-
-def summaries(client: Client, model_name: str) -> List[VersionSummary]:
-    """Every version of the model with its metadata, the run that made it, and whether one of its runs is
-    still going. Also the promote step's dashboard page (steps/promote.py): one source for both tables."""
-    versions = depaginate(client.list_model_versions, model=model_name, sort_by="number", hydrate=True)
-    return [_summary(client, v) for v in versions]
-
-
-def _summary(client: Client, version: ModelVersionResponse) -> VersionSummary:
-    # Oldest first: the run that created the version; later ones (deployment, batch inference) only use it.
-    runs = depaginate(client.list_pipeline_runs, model_version_id=version.id, sort_by="created")
-    return VersionSummary(
-        id=version.id,
-        number=version.number,
-        stage=version.stage,
-        created=version.created,
-        metadata=version.run_metadata,
-        running=any(not r.status.is_finished for r in runs),
-        run=runs[0].name if runs else None,
-    )
+from registry import summaries
+from review_classifier.versions import format_table, prunable
 
 
 def main(model_name: str, prune: bool = False, dry_run: bool = False) -> None:

@@ -1,13 +1,13 @@
-"""Process-wide quieting of our libraries' noise, called first by every entry point.
+"""TensorFlow imported without its C++ start-up lines: the package's own heavy import, quiet wherever it runs.
 
-Here rather than in ``run.py`` because the Bento ships only this package and the service needs it too.
+Here, not with the entry points' ZenML settings (commands/quiet.py), because the Bento ships only this
+package and the service imports TensorFlow too.
 """
 
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
-import logging
 import os
 import re
 import sys
@@ -78,30 +78,11 @@ class _QuietTensorFlowFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
-#: ZenML's advice to drop Docker settings on a stack without containers. Every pipeline carries
-#: the one image definition of the container stacks (pipelines/docker_settings.py) so that code
-#: never changes between stacks; on `local` that advice is wrong, and it came with every run.
-UNUSED_DOCKER_SETTINGS = "[ZML002]"
+def quiet_tensorflow() -> None:
+    """No TensorFlow start-up lines, and TensorFlow's own C++ logging at warnings and above.
 
-
-def _not_unused_docker_settings(record: logging.LogRecord) -> bool:
-    return not record.getMessage().startswith(UNUSED_DOCKER_SETTINGS)
-
-
-def quiet_process() -> None:
-    """No analytics calls from ZenML, no colour codes in its logs, no TensorFlow start-up lines, no
-    advice to drop the image settings, no log line per HTTP request (httpx logs each at INFO, the
-    level ZenML sets: a readiness poll or a load client would flood the logs).
-
-    Call before ZenML or TensorFlow is imported. An explicit ``ZENML_ANALYTICS_OPT_IN``,
-    ``ZENML_LOGGING_COLORS_DISABLED`` or ``TF_CPP_MIN_LOG_LEVEL`` is kept.
+    Call before TensorFlow is imported. An explicit ``TF_CPP_MIN_LOG_LEVEL`` is kept.
     """
-    os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")  # nothing leaves the machine
-    os.environ.setdefault("ZENML_LOGGING_COLORS_DISABLED", "true")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    warnings = logging.getLogger("zenml.utils.warnings.controller")
-    if _not_unused_docker_settings not in warnings.filters:
-        warnings.addFilter(_not_unused_docker_settings)
     if "tensorflow" not in sys.modules and not any(isinstance(f, _QuietTensorFlowFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _QuietTensorFlowFinder())

@@ -1,32 +1,31 @@
-"""Stop the model's local HTTP deployments and the front door: ``python -m serving.stop`` (``make stop-serve``).
+"""Stop the model's local HTTP deployments and the front door: ``python -m commands.stop`` (``make stop-serve``).
 
-Every service ZenML tracks for the deployment step is stopped, not only the one the record
-names, so a deploy that failed half-way leaves nothing running either.
+Every service ZenML tracks for the deployment step is stopped, not only the one the front door
+forwards to, so a deploy that failed half-way leaves nothing running either.
 """
 
 from __future__ import annotations
 
 import sys
 
-from review_classifier.quiet import quiet_process
+from commands.quiet import quiet_process
 
 quiet_process()
 
 from zenml.client import Client  # noqa: E402
 
-from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE  # noqa: E402
-from serving import frontdoor, record  # noqa: E402
+from registry import deployed_services  # noqa: E402
+from serving import frontdoor  # noqa: E402
 
 
 def main() -> int:
     if frontdoor.stop():
         print("stopped the front door")
-    record.clear()
     deployer = Client().active_stack.model_deployer
     if deployer is None:
         print("the active stack has no model deployer; nothing to stop")
         return 1
-    services = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
+    services = deployed_services(deployer)
     for service in services:
         deployer.delete_model_server(service.uuid, timeout=60)
         print(f"stopped and removed {service.config.model_name} deployment {service.uuid} ({service.config.bento_tag})")

@@ -1,7 +1,8 @@
 """The HTTP contract of the served model: request limits, response shapes, service settings.
 
 Pydantic does the validation, so a bad request gets a 4xx naming the field
-before any model code runs.
+before any model code runs. Shipped in the Bento with the service; light to import (no TensorFlow),
+since BentoML's main process imports the service module too.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Dict, List
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+from review_classifier.decomposition import Decomposition
 
 MAX_TEXT_CHARS = 5000
 MAX_TEXTS_PER_REQUEST = 256
@@ -38,31 +41,6 @@ class Prediction(BaseModel):
     label: str = Field(description="'positive' (recommends) or 'negative'")
     probability: float = Field(description="P(positive)")
     model_version: str = Field(description="ZenML model version that produced it")
-
-
-class Feature(BaseModel):
-    """One wide feature present in a text and its exact share of the logit (review_classifier/explain.py)."""
-
-    text: str = Field(
-        description="Normalized token(s), unigram or bigram; bigrams hashed into one bucket are joined by ' | '"
-    )
-    words: str = Field(description="The words of the text it comes from, as written; ', ' between occurrences")
-    value: float = Field(description="Its TF-IDF value in this text")
-    weight: float = Field(description="Its coefficient x the calibration weight of the wide part: logit per unit value")
-    contribution: float = Field(description="value x weight: what it adds to the logit")
-
-
-class Decomposition(BaseModel):
-    """``logit = bias + deep + sum(f.contribution for f in features)``, exactly."""
-
-    logit: float = Field(description="The model's logit: sigmoid(logit) = P(positive)")
-    bias: float = Field(description="Calibration intercept + wide bias x wide calibration weight")
-    deep: float = Field(description="Deep logit x its calibration weight (0 for the linear model)")
-    features: List[Feature] = Field(description="Every feature present, by absolute contribution, largest first")
-
-    def strongest(self, k: int, positive: bool) -> List[Feature]:
-        """The ``k`` features that push the most towards positive (or negative)."""
-        return [f for f in self.features if (f.contribution > 0 if positive else f.contribution < 0)][:k]
 
 
 class Explanation(Decomposition, Prediction):

@@ -1,0 +1,109 @@
+"""``python run.py --config FILE``: the pipeline a run config names, on the stack it is made for.
+
+The config is a plain ZenML run configuration (parameters, step settings, model, schedule...); its
+``extra.pipeline`` names the pipeline to run, its optional ``extra.stack`` the stack it is made for. A bad
+config is refused before ZenML or TensorFlow is imported. Also what ``make rollback`` deploys with.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Dict, List, NamedTuple, Optional
+
+import yaml
+
+from review_classifier.names import DEPLOYMENT_PIPELINE, PIPELINE_NAMES, TRAINING_PIPELINE
+from review_classifier.serving_targets import TARGET_OF_ORCHESTRATOR
+
+#: The project's run configs.
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+class RunConfig(NamedTuple):
+    """What run.py itself reads from a config; ZenML reads the rest."""
+
+    path: Path
+    pipeline: str
+    stack: Optional[str]
+
+
+def read_config(path: Path) -> RunConfig:
+    """The pipeline a config asks for (``extra.pipeline``) and the stack it is made for (``extra.stack``)."""
+    if not path.is_file():
+        sys.exit(f"error: config file not found: {path}")
+    try:
+        extra = (yaml.safe_load(path.read_text()) or {}).get("extra") or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        sys.exit(f"error: {path}: not valid YAML{where}: {getattr(error, 'problem', None) or error}")
+    name = extra.get("pipeline", TRAINING_PIPELINE)
+    if name not in PIPELINE_NAMES:
+        sys.exit(f"error: {path}: extra.pipeline is '{name}'; known pipelines: {sorted(PIPELINE_NAMES)}")
+    return RunConfig(path, name, extra.get("stack"))
+
+
+def require_stack(config: RunConfig) -> None:
+    """A config made for one stack (e.g. Kubeflow's resources and image) must not run quietly on another."""
+    if config.stack is None:
+        return
+    from zenml.client import Client
+
+    active = Client().active_stack_model.name
+    if active != config.stack:
+        sys.exit(
+            f"error: {config.path} is made for the stack '{config.stack}', but the active stack is '{active}'; "
+            f"switch with `zenml stack set {config.stack}` (register it first with `make stacks`)"
+        )
+
+
+def require_model_deployer(config: RunConfig) -> None:
+    """The deployment pipeline needs the stack's model deployer, or a stack that serves where it trains
+    (Kubeflow's cluster, Vertex AI): without either, say in one line which stacks can deploy, rather than
+    ZenML's traceback in the middle of the run."""
+    if config.pipeline != DEPLOYMENT_PIPELINE:
+        return
+    from zenml.client import Client
+    from zenml.enums import StackComponentType
+    from zenml.utils.pagination_utils import depaginate
+
+    def deploys(stack) -> bool:
+        (orchestrator,) = stack.components[StackComponentType.ORCHESTRATOR]
+        return bool(stack.components.get(StackComponentType.MODEL_DEPLOYER)) or (
+            orchestrator.flavor_name in TARGET_OF_ORCHESTRATOR
+        )
+
+    client = Client()
+    active = client.active_stack_model
+    if deploys(active):
+        return
+    having = sorted(stack.name for stack in depaginate(client.list_stacks, hydrate=True) if deploys(stack))
+    where = (
+        f"stacks that deploy: {', '.join(having)}; switch with `zenml stack set {having[0]}`"
+        if having
+        else "register the `local` stack, which has one, with `make stacks`"
+    )
+    sys.exit(
+        f"error: {config.path} deploys with the stack's model deployer or to Kubeflow's cluster or Vertex AI, "
+        f"and the active stack '{active.name}' has none of them; {where}"
+    )
+
+
+def configs_by_pipeline(folder: Path = CONFIGS) -> Dict[str, List[str]]:
+    """Pipeline name -> the config files in ``folder`` that run it (``configs/local.yaml``), read as ``main`` does."""
+    found: Dict[str, List[str]] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        found.setdefault(read_config(path).pipeline, []).append(path.relative_to(folder.parent).as_posix())
+    return found
+
+
+def run_pipeline(path: Path, no_cache: bool = False) -> None:
+    """Run the pipeline of the config at ``path`` on the active stack, once the config and the stack fit."""
+    config = read_config(path)
+    require_stack(config)
+    require_model_deployer(config)
+    from pipelines import PIPELINES  # ZenML and TensorFlow: only once the arguments are known to be good
+
+    options = {"enable_cache": False} if no_cache else {}
+    PIPELINES[config.pipeline].with_options(config_path=str(config.path), **options)()
