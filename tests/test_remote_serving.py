@@ -24,22 +24,19 @@ import httpx
 import pandas as pd
 import pytest
 
-from review_classifier.dataset import LABEL, TEXT, DatasetSchema, load_labelled
+from review_classifier.dataset import DatasetSchema, load_labelled
 from review_classifier.model_settings import ModelSettings
 from review_classifier.serving_targets import KubernetesServing
-from review_classifier.splits import stratified_split
-from review_classifier.text import TextNormalizer
-from review_classifier.training import sweep
-from review_classifier.vocabulary import Vocabulary, VocabularySettings
 from serving import kubernetes, vertex
 from serving.bento import build_bento, save_model
 from serving.container import build_with
-from serving.process import BENTOML, free_port
+from serving.process import BENTOML
 from stacks.containers import daemon
 from stacks.register import main as register_stacks
-from supervisor.processes import http_status, port_holder, start, stop, wait_ready
+from supervisor.processes import free_port, http_status, port_holder, start, stop, wait_ready
 from tests.bad_input import BAD_INPUTS
 from tests.conftest import BUNDLED_DATA
+from tests.unit.small_models import train_small
 
 TINY = ModelSettings(embedding_dim=8, recurrent_units=4, dense_units=8, bigram_buckets=1024, epochs=1, wide_c=[1.0])
 THRESHOLD = 0.7
@@ -66,21 +63,7 @@ TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it", "It is 
 def model_tag() -> str:
     """A small trained model stored as the deployment stores it (a BentoML model, in the session's BENTOML_HOME)."""
     reviews, _ = load_labelled(pd.read_csv(BUNDLED_DATA, nrows=600), DatasetSchema(), str(BUNDLED_DATA))
-    normalizer = TextNormalizer()
-    splits = stratified_split(reviews[LABEL].to_numpy())
-    corpus = normalizer.normalize_many(reviews[TEXT].tolist())
-    vocabulary = Vocabulary.build([corpus[i] for i in splits.train], VocabularySettings(max_size=1000))
-    x, y = vocabulary.encode(corpus), reviews[LABEL].to_numpy().astype("float32")
-    best, _ = sweep(
-        [TINY],
-        x[splits.train],
-        y[splits.train],
-        x[splits.validation],
-        y[splits.validation],
-        vocab_size=vocabulary.size,
-        seed=0,
-        verbose=0,
-    )
+    vocabulary, _, best, _ = train_small(reviews, [TINY], max_vocabulary=1000)
     stored = dict(zenml_model="review_classifier", zenml_version="7", metrics={}, decision_threshold=THRESHOLD)
     return save_model(best.model, vocabulary, **stored)
 

@@ -24,11 +24,8 @@ from review_classifier.inference import ReviewClassifier, predict_table
 from review_classifier.model import WIDE_LOGIT
 from review_classifier.model_settings import ModelSettings
 from review_classifier.reports.explanations import confident_errors, explanations_html, largest_weights, variance_split
-from review_classifier.splits import stratified_split
-from review_classifier.text import TextNormalizer
-from review_classifier.training import sweep
-from review_classifier.vocabulary import Vocabulary, VocabularySettings
 from tests.conftest import BUNDLED_DATA
+from tests.unit.small_models import train_small
 
 SMALL = ModelSettings(
     embedding_dim=8, recurrent_units=4, dense_units=8, bigram_buckets=4096, epochs=2, batch_size=64, wide_c=[1.0]
@@ -46,22 +43,7 @@ def reviews() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def trained(reviews: pd.DataFrame):
     """A small wide & deep model and the linear one, trained on the train split; and the test split."""
-    normalizer = TextNormalizer()
-    splits = stratified_split(reviews[LABEL].to_numpy())
-    corpus = normalizer.normalize_many(reviews[TEXT].tolist())
-    vocabulary = Vocabulary.build([corpus[i] for i in splits.train], VocabularySettings(max_size=2000))
-    x = vocabulary.encode(corpus)
-    y = reviews[LABEL].to_numpy().astype("float32")
-    _, candidates = sweep(
-        [SMALL, LINEAR],
-        x[splits.train],
-        y[splits.train],
-        x[splits.validation],
-        y[splits.validation],
-        vocab_size=vocabulary.size,
-        seed=0,
-        verbose=0,
-    )
+    vocabulary, candidates, _, splits = train_small(reviews, [SMALL, LINEAR], max_vocabulary=2000)
     classifiers = {c.settings.deep: ReviewClassifier(c.model, vocabulary) for c in candidates}
     return classifiers, reviews.iloc[splits.test]
 
