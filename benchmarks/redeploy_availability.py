@@ -1,10 +1,11 @@
 """Availability during redeploys: what clients see while `make serve` replaces the running service.
 
 Deploys the `production` version of `review_classifier` with configs/deploy.yaml (run `make run`
-first; a service already running there is replaced, as `make serve` does), then keeps a bounded
-loopback client (4 threads, one request after another, each a new connection) sending /predict
-through the front door while the deployment pipeline runs twice more. The service is left
-running, as after `make serve`. Last line: JSON of the figures.
+first; a service already running there is replaced, as `make serve` does), then keeps two bounded
+loopback clients sending /predict through the front door while the deployment pipeline runs twice
+more: one whose 4 threads open a new connection per request, one whose 4 threads each keep one
+connection alive (it should open 4 in all: every other request is a reconnect the switch caused).
+The service is left running, as after `make serve`. Last line: JSON of the figures.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from commands.quiet import quiet_process
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "deploy.yaml"
 REDEPLOYS = 2
+THREADS = 4
 
 
 def main() -> None:
@@ -36,24 +38,38 @@ def main() -> None:
     run_pipeline(CONFIG)  # what is measured starts from a running service
     url = f"http://127.0.0.1:{frontdoor.serving_port()}"
     swaps = []
-    with traffic(url) as responses:
+    with traffic(url, THREADS) as fresh, traffic(url, THREADS, keep_alive=True) as kept:
         time.sleep(5)
         for _ in range(REDEPLOYS):
             started = time.monotonic()
             run_pipeline(CONFIG)
             swaps.append(round(time.monotonic() - started, 1))
             time.sleep(5)
+    kept_figures = figures(kept)
+    reconnects = kept_figures["connections_opened"] - THREADS
     result = {
-        **figures(responses),
+        "new_connection_per_request": figures(fresh),
+        "keep_alive": kept_figures,
+        "keep_alive_reconnects": reconnects,
+        "keep_alive_reconnect_pct": round(100 * reconnects / max(kept_figures["requests"], 1), 3),
         "redeploys": REDEPLOYS,
         "redeploy_pipeline_s": swaps,
         "served_version": deployed_services(Client().active_stack.model_deployer)[0].config.model_version,
     }
+    for name, run in (
+        ("new connection per request", result["new_connection_per_request"]),
+        ("keep-alive", kept_figures),
+    ):
+        print(
+            f"{name}: {run['requests']} requests during {REDEPLOYS} redeploys, {run['failed']} failed, "
+            f"{run['connections_opened']} connections opened, longest gap between successes "
+            f"{run['longest_gap_between_successes_s']} s, {len(run['backends_in_order'])} backends in turn "
+            f"(each switch a new one, never back: {REDEPLOYS + 1} expected)"
+        )
     print(
-        f"{result['requests']} requests during {REDEPLOYS} redeploys: {result['failed']} failed, "
-        f"longest gap between successes {result['longest_gap_between_successes_s']} s, "
-        f"{len(result['backends_in_order'])} backends in turn, {result['flips_back']} answers from an old one "
-        f"after the new one had answered; each redeploy (build, start, prove, switch, stop old) took {swaps} s"
+        f"keep-alive clients reconnected {reconnects} times "
+        f"({result['keep_alive_reconnect_pct']} % of their requests); "
+        f"each redeploy (build, start, prove, switch, stop old) took {swaps} s"
     )
     print(json.dumps(result))
 

@@ -1,8 +1,9 @@
-"""The front door: an nginx master of the project's own, on the service's port, forwarding to one backend.
+"""The front door: an nginx master of the project's own, on the service's port, forwarding to one of two backends.
 
-It lets a new service start on a port of its own and take over the public port without
-a moment when nothing listens there (see serving/nginx_conf.py for how the switch is made
-atomic). Its configuration, pid file, logs and switch flag live in the serving state directory.
+It lets a new service start on a port of its own and take over the public port without a moment
+when nothing listens there, and without closing a single client connection: its configuration
+names both backend ports from the start and a flag file picks one (see serving/nginx_conf.py).
+Its configuration, pid file, logs and switch flag live in the serving state directory.
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
-from typing import List, Optional, Set
+from typing import List, Optional
 
 import httpx
 import psutil
 
-from serving.nginx_conf import BACKEND_HEADER, render
+from serving.nginx_conf import BACKEND_HEADER, Backends, answering_port, render
 from supervisor import processes
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 INSTALL_HINT = "install it: `apt-get install nginx` (Debian/Ubuntu) or `brew install nginx` (macOS)"
-#: How long old nginx workers may take to finish their in-flight requests (the service's own timeout is 30 s).
+#: How long a stopping nginx may take to finish its in-flight requests (the service's own timeout is 30 s).
 DRAIN_TIMEOUT = 90.0
+STATE_VARIABLE = "REVIEW_CLASSIFIER_SERVING_DIR"
 
 
 class FrontDoorError(RuntimeError):
@@ -35,7 +36,7 @@ class FrontDoorError(RuntimeError):
 
 def state_dir() -> Path:
     """Where the front door keeps its configuration, log and PID: $REVIEW_CLASSIFIER_SERVING_DIR, else .serving/."""
-    return Path(os.environ.get("REVIEW_CLASSIFIER_SERVING_DIR") or PROJECT_ROOT / ".serving")
+    return Path(os.environ.get(STATE_VARIABLE) or PROJECT_ROOT / ".serving")
 
 
 def nginx_binary() -> str:
@@ -47,7 +48,8 @@ def nginx_binary() -> str:
 
 
 def _flag() -> Path:
-    return state_dir() / "switch-to-next"
+    """Present: the front door forwards to its green backend; absent: to its blue one."""
+    return state_dir() / "green"
 
 
 def _command(*arguments: str) -> List[str]:
@@ -78,7 +80,7 @@ def serving_port() -> Optional[int]:
     """The port the running front door listens on (None if none runs)."""
     if master() is None:
         return None
-    found = re.search(r"listen 127\.0\.0\.1:(\d+);", (state_dir() / "nginx.conf").read_text())
+    found = re.search(r"listen 127\.0\.0\.1:(\d+)\b", (state_dir() / "nginx.conf").read_text())
     return int(found.group(1)) if found else None
 
 
@@ -91,46 +93,62 @@ def check_port(port: int) -> None:
         raise FrontDoorError(f"port {port} is already in use by {holder}; stop it or deploy on another port")
 
 
-def _workers(process: psutil.Process) -> Set[int]:
-    return {child.pid for child in process.children()}
+def backends() -> Optional[Backends]:
+    """The two backend ports of the running front door (None if none runs)."""
+    if master() is None:
+        return None
+    config = (state_dir() / "nginx.conf").read_text()
+    ports = [re.search(rf"upstream {color} {{\s*server 127\.0\.0\.1:(\d+)", config) for color in ("blue", "green")]
+    if not all(ports):
+        raise FrontDoorError(
+            "the running front door has a configuration of an earlier version of the project: "
+            "`make stop-serve`, then `make serve`"
+        )
+    return Backends(*(int(found.group(1)) for found in ports))
 
 
-def _apply(config: str, port: int) -> None:
-    """Load ``config``: start nginx, or reload it and wait until every old worker has finished its requests."""
+def _active(ports: Backends) -> int:
+    return ports.green if _flag().exists() else ports.blue
+
+
+def active_backend() -> Optional[int]:
+    """The backend port the running front door forwards to, by its configuration (None if none runs);
+    :func:`routed_backend` asks whether something ready answers there."""
+    ports = backends()
+    return None if ports is None else _active(ports)
+
+
+def standby_port() -> int:
+    """The port a new service must listen on to be switched to: the one the running front door does not
+    forward to, else any free port (the front door starts with it)."""
+    ports = backends()
+    if ports is None:
+        return processes.free_port()
+    standby = ports.other(_active(ports))
+    if holder := processes.port_holder(standby):
+        raise FrontDoorError(f"the front door's standby port {standby} is held by {holder}; stop it and deploy again")
+    return standby
+
+
+def _start(port: int, backend: int) -> None:
+    """Start nginx on ``port`` forwarding to ``backend`` (blue), with a free port as green."""
+    check_port(port)
+    green = processes.free_port()
+    while green == backend:
+        green = processes.free_port()
     directory = state_dir()
     (directory / "temp").mkdir(parents=True, exist_ok=True)
-    (directory / "nginx.conf").write_text(config)
+    _flag().unlink(missing_ok=True)
+    user = getpass.getuser() if os.geteuid() == 0 else None
+    (directory / "nginx.conf").write_text(render(port, Backends(backend, green), _flag(), user=user))
     _nginx("-t", "-q")
-    running = master()
-    if running is None:
-        check_port(port)
-        # Not daemonized, so its exit code is known: e.g. a port taken since the check above.
-        try:
-            processes.start_ready(
-                "nginx", _command("-g", "daemon off;"), _log(), lambda: master() is not None, timeout=10, interval=0.05
-            )
-        except processes.NotReady as error:
-            raise FrontDoorError(str(error)) from error
-        return
-    old = _workers(running)
-    _nginx("-s", "reload")
-    deadline = time.monotonic() + DRAIN_TIMEOUT
-    while time.monotonic() < deadline:
-        current = _workers(running)
-        if current and not current & old:
-            return
-        time.sleep(0.05)
-    raise FrontDoorError(f"nginx workers {sorted(old)} still running {DRAIN_TIMEOUT:.0f} s after a reload")
-
-
-def _config(port: int, backend: int, next_backend: Optional[int] = None) -> str:
-    return render(
-        port,
-        backend,
-        flag=_flag() if next_backend is not None else None,
-        next_backend=next_backend,
-        user=getpass.getuser() if os.geteuid() == 0 else None,
-    )
+    # Not daemonized, so its exit code is known: e.g. a port taken since the check above.
+    try:
+        processes.start_ready(
+            "nginx", _command("-g", "daemon off;"), _log(), lambda: master() is not None, timeout=10, interval=0.05
+        )
+    except processes.NotReady as error:
+        raise FrontDoorError(str(error)) from error
 
 
 def routed_backend(port: int) -> Optional[int]:
@@ -139,33 +157,36 @@ def routed_backend(port: int) -> Optional[int]:
         response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
     except httpx.TransportError:
         return None
-    header = response.headers.get(BACKEND_HEADER)
     # A backend that is down or not ready does not count.
-    return int(header.rsplit(":", 1)[1]) if header and response.status_code == 200 else None
+    return answering_port(response.headers.get(BACKEND_HEADER)) if response.status_code == 200 else None
 
 
-def switch(port: int, new: int, old: Optional[int]) -> None:
-    """Make the front door on ``port`` forward every new request to ``new``, at one moment.
+def switch(port: int, new: int) -> None:
+    """Make the front door on ``port`` forward every new request to ``new`` (its standby port), at one moment.
 
-    On return no nginx worker can still send a request to ``old``: it may be stopped.
-    If the switch cannot be made, the front door goes on forwarding to ``old``.
+    No connection is closed: clients keep theirs, and the pools to each backend stay. A request that picked
+    the old backend just before the switch and finds it stopped is forwarded to ``new``, so the old
+    service may be stopped on return. If the switch cannot be made, the front door goes on forwarding
+    where it did, and the error says why. With no front door running, it starts forwarding to ``new``.
     """
-    if old is None or master() is None:
-        _apply(_config(port, new), port)
+    ports = backends()
+    if ports is None:
+        _start(port, new)
         return
-    flag = _flag()
-    flag.unlink(missing_ok=True)
-    try:
-        _apply(_config(port, old, next_backend=new), port)  # both known, all traffic still to `old`
-        flag.touch()  # the switch
-        if routed_backend(port) != new:  # e.g. the new service died since it was proven
-            raise FrontDoorError(f"the service on port {new} is not ready through the front door on port {port}")
-    except Exception:
-        flag.unlink(missing_ok=True)
-        _apply(_config(port, old), port)
-        raise
-    _apply(_config(port, new), port)  # only `new` known: old workers (already forwarding to `new`) drain
-    flag.unlink()
+    before = _active(ports)
+    if new != before:
+        ports.other(new)  # a port the front door knows, or a ValueError naming both
+        _set_flag(new == ports.green)
+    if routed_backend(port) != new:  # e.g. the new service died since it was proven
+        _set_flag(before == ports.green)
+        raise FrontDoorError(f"the service on port {new} is not ready through the front door on port {port}")
+
+
+def _set_flag(green: bool) -> None:
+    if green:
+        _flag().touch()
+    else:
+        _flag().unlink(missing_ok=True)
 
 
 def stop() -> bool:

@@ -1,8 +1,9 @@
 """A bounded loopback client for redeploy checks: threads POSTing /predict, every answer recorded.
 
-Each response keeps when its request was sent and answered, the ``model_version`` it carries
-and the backend the front door names, so a switch can be read off the record: no failure,
-one moment from which every request goes to the new backend, never back.
+Each response keeps when its request was sent and answered, the ``model_version`` it carries,
+the backend the front door names and whether the request had to open a connection, so a switch
+can be read off the record: no failure, one moment from which every request goes to the new
+backend, never back, and no kept-alive connection lost on the way.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, NamedTuple, Optional
+from typing import Iterator, List, NamedTuple, Optional, Tuple
 
 import httpx
 
-from serving.nginx_conf import BACKEND_HEADER
+from serving.nginx_conf import BACKEND_HEADER, answering_port
 
 TEXT = "Love this dress, the fabric is soft and it fits perfectly"
 
@@ -23,30 +24,39 @@ class Response(NamedTuple):
     sent: float
     received: float
     version: Optional[str]  # None: the request failed
-    backend: Optional[str]
+    backend: Optional[int]  # the port that answered
     error: Optional[str] = None
+    connected: bool = False  # the request opened a new connection
 
 
 def request(client: httpx.Client, url: str) -> Response:
-    sent = time.monotonic()
+    sent, connected = time.monotonic(), []
+
+    def trace(event: str, _info: dict) -> None:  # httpcore's events: a connect is one
+        if event == "connection.connect_tcp.complete":
+            connected.append(event)
+
     try:
-        answer = client.post(url + "/predict", json={"texts": [TEXT]}).raise_for_status()
-        version = answer.json()[0]["model_version"]
-        return Response(sent, time.monotonic(), version, answer.headers.get(BACKEND_HEADER))
+        answer = client.post(url + "/predict", json={"texts": [TEXT]}, extensions={"trace": trace})
+        version = answer.raise_for_status().json()[0]["model_version"]
+        backend = answering_port(answer.headers.get(BACKEND_HEADER))
+        return Response(sent, time.monotonic(), version, backend, connected=bool(connected))
     except Exception as error:  # counted, never hidden
-        return Response(sent, time.monotonic(), None, None, repr(error))
+        return Response(sent, time.monotonic(), None, None, repr(error), bool(connected))
 
 
 @contextmanager
-def traffic(url: str, threads: int = 4, limit: int = 200_000) -> Iterator[List[Response]]:
-    """``threads`` clients sending one request after another until the block ends (at most ``limit``)."""
+def traffic(url: str, threads: int = 4, keep_alive: bool = False, limit: int = 200_000) -> Iterator[List[Response]]:
+    """``threads`` clients sending one request after another until the block ends (at most ``limit``):
+    each on a new connection, as a stream of independent callers, or with ``keep_alive`` on one
+    connection per client for as long as the server keeps it."""
     responses: List[Response] = []
     done = threading.Event()
 
     def client() -> None:
-        # A new connection per request, as a stream of independent callers; one client per thread, so
-        # the load does not pay for building a client (and its TLS context) on every request.
-        with httpx.Client(timeout=60, limits=httpx.Limits(max_keepalive_connections=0)) as session:
+        # One client per thread, so the load does not pay for building a client on every request.
+        limits = httpx.Limits(max_keepalive_connections=1 if keep_alive else 0)
+        with httpx.Client(timeout=60, limits=limits) as session:
             while not done.is_set() and len(responses) < limit:
                 responses.append(request(session, url))
 
@@ -61,48 +71,63 @@ def traffic(url: str, threads: int = 4, limit: int = 200_000) -> Iterator[List[R
             worker.join()
 
 
-def switches(responses: List[Response]) -> List[str]:
-    """The backends in the order they first answered."""
-    order: List[str] = []
-    for response in sorted(responses, key=lambda r: r.received):
-        if response.backend is not None and response.backend not in order:
-            order.append(response.backend)
-    return order
+def until_answered(responses: List[Response], more: int, timeout: float = 120) -> None:
+    """Let the clients get ``more`` answers past this point; past ``timeout``, fail with the last answer."""
+    target, deadline = len(responses) + more, time.monotonic() + timeout
+    while len(responses) < target:
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"the clients got {more - target + len(responses)} of {more} answers in {timeout:.0f} s; "
+                f"last: {responses[-1] if responses else None}"
+            )
+        time.sleep(0.05)
 
 
-def flips_back(responses: List[Response]) -> List[Response]:
-    """Answers from an earlier backend to requests sent after a later backend had already answered."""
-    rank = {backend: i for i, backend in enumerate(switches(responses))}
-    first_answer: Dict[int, float] = {}
-    for response in responses:
-        if response.backend is not None:
-            i = rank[response.backend]
-            first_answer[i] = min(first_answer.get(i, response.received), response.received)
-    return [
-        r
-        for r in responses
-        if r.backend is not None and any(later > rank[r.backend] and t < r.sent for later, t in first_answer.items())
-    ]
+def takeovers(responses: List[Response]) -> List[Tuple[int, List[Response]]]:
+    """The backends in the order they took over, each with the answers it gave.
+
+    The front door has two backend ports, so a port comes back every other deploy: each takeover is a
+    backend of its own. An answer from the previous backend to a request sent before the current one
+    first answered was in flight at the switch and belongs to the previous one; any other answer from
+    another port starts a takeover. So an old backend answering a request sent after the switch shows
+    as one takeover too many: one switch reads ``[old, new]``, never ``[old, new, old, ...]``.
+    """
+    found: List[Tuple[int, List[Response]]] = []
+    for response in sorted((r for r in responses if r.backend is not None), key=lambda r: r.received):
+        current = found[-1] if found else None
+        if current is not None and response.backend == current[0]:
+            current[1].append(response)
+        elif len(found) >= 2 and response.backend == found[-2][0] and response.sent < found[-1][1][0].received:
+            found[-2][1].append(response)
+        else:
+            found.append((response.backend, [response]))
+    return found
+
+
+def switches(responses: List[Response]) -> List[int]:
+    """The backend ports in the order they took over."""
+    return [port for port, _ in takeovers(responses)]
 
 
 def overlaps(responses: List[Response]) -> List[float]:
     """For each switch, how long answers from the old backend went on after the new one's first answer
     (requests already in flight at the switch): the swap as clients see it."""
-    order = switches(responses)
-    last = {b: max(r.received for r in responses if r.backend == b) for b in order}
-    first = {b: min(r.received for r in responses if r.backend == b) for b in order}
-    return [round(max(0.0, last[old] - first[new]), 3) for old, new in zip(order, order[1:], strict=False)]
+    found = takeovers(responses)
+    return [
+        round(max(0.0, old[-1].received - new[0].received), 3)
+        for (_, old), (_, new) in zip(found, found[1:], strict=False)
+    ]
 
 
 def figures(responses: List[Response]) -> dict:
-    """Requests sent and failed, the longest gap between two successes, the backends in order."""
+    """Requests sent and failed, connections opened, the longest gap between two successes, the backends in order."""
     answered = sorted(r.received for r in responses if r.version is not None)
     gaps = [b - a for a, b in zip(answered, answered[1:], strict=False)]
     return {
         "swap_overlap_s": overlaps(responses),
         "requests": len(responses),
         "failed": sum(r.version is None for r in responses),
+        "connections_opened": sum(r.connected for r in responses),
         "longest_gap_between_successes_s": round(max(gaps, default=0.0), 3),
         "backends_in_order": switches(responses),
-        "flips_back": len(flips_back(responses)),
     }

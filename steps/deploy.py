@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Optional, Union
+from typing import Annotated, List, Optional, Union
 
 import httpx
 from zenml import ArtifactConfig, Model, get_step_context, step
@@ -25,7 +25,6 @@ from serving import frontdoor
 from serving.bento import build_bento, save_model
 from serving.container import build_with, containerize
 from serving.process import serving_workers
-from supervisor.processes import free_port
 
 logger = logging.getLogger(__name__)
 SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]
@@ -101,25 +100,62 @@ def bento_image(bento: str) -> Annotated[str, ArtifactConfig(name="bento_image",
     return push_image(bento)
 
 
+def still_serving(service: BaseDeploymentService, model: Model) -> bool:
+    """Whether ``service`` still runs and proves to serve ``model``'s version."""
+    try:
+        prove(f"http://127.0.0.1:{service.config.port}", model)
+    except (httpx.HTTPError, RuntimeError):
+        return False
+    return True
+
+
+def stop_orphans(deployer: BentoMLModelDeployer) -> List[BaseDeploymentService]:
+    """The services ZenML tracks for the deploy step, less those a running front door does not
+    forward to: left by a deploy killed before its switch, they serve nobody and one of them may hold the
+    port the new service needs, so they are stopped now."""
+    services = deployed_services(deployer)
+    active = frontdoor.active_backend()
+    if active is None:
+        return services
+    for orphan in (s for s in services if s.config.port != active):
+        logger.info("Stopping service %s on port %d, which nothing forwards to", orphan.uuid, orphan.config.port)
+        deployer.delete_model_server(orphan.uuid, timeout=60, force=True)
+    return [s for s in services if s.config.port == active]
+
+
+def restore_front_door(
+    deployer: BentoMLModelDeployer, port: int, kept: BaseDeploymentService, previous: List[BaseDeploymentService]
+) -> BaseDeploymentService:
+    """Only the front door was gone: it starts again in front of ``kept``, which already serves the version to
+    deploy, and no new service starts; any other service ZenML tracks is stopped."""
+    frontdoor.switch(port, kept.config.port)
+    for other in previous:
+        if other.uuid != kept.uuid:
+            deployer.delete_model_server(other.uuid, timeout=60, force=True)
+    logger.info("Started the front door on port %d again, in front of the running service %s", port, kept.uuid)
+    return kept
+
+
 @step(enable_cache=False)
 def deploy(bento: str, image: Optional[str] = None, port: int = 3000, timeout: int = 300) -> BaseDeploymentService:
     """Replace the service behind the front door on ``port`` by ``bento``, without a failed request.
 
     ``image`` given, the Bento serves as that container image (host network), else as a local
     process. As TensorFlow Serving does: load the new version, switch, then unload the old one. The new
-    Bento starts as a ZenML-tracked service on a free port and must predict; the front door then
-    sends every new request to it at one moment, and the old service is stopped once no request
-    can reach it any more. Until the switch, any failure stops the new service and leaves the
-    old one serving, and the error says why (the service's own log, or who holds the port).
+    Bento starts as a ZenML-tracked service on the front door's standby port and must predict; the
+    front door then sends every new request to it at one moment, and the old service is stopped.
+    Until the switch, any failure stops the new service and leaves the old one serving, and the
+    error says why (the service's own log, or who holds the port).
     """
     frontdoor.nginx_binary()
     frontdoor.check_port(port)
     # Whichever BentoML deployer the stack has: on `local`, the corrected `bentoml_newstyle` (zenml_fixes/).
     deployer = BentoMLModelDeployer.get_active_model_deployer()
-    previous = deployed_services(deployer)
-    old_backend = frontdoor.routed_backend(port)
     context = get_step_context()
-    backend = free_port()
+    previous = stop_orphans(deployer)
+    if frontdoor.master() is None and (kept := [s for s in previous if still_serving(s, context.model)]):
+        return restore_front_door(deployer, port, kept[0], previous)
+    backend = frontdoor.standby_port()
     common = dict(
         # ZenML's record of the service names the version it serves (and links it to that version): what
         # `make status` reads, with no copy of its own.
@@ -149,7 +185,7 @@ def deploy(bento: str, image: Optional[str] = None, port: int = 3000, timeout: i
     )
     try:
         prove(f"http://127.0.0.1:{backend}", context.model)
-        frontdoor.switch(port, backend, old_backend)
+        frontdoor.switch(port, backend)
     except Exception:
         deployer.delete_model_server(service.uuid, timeout=60, force=True)
         raise

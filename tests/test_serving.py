@@ -9,10 +9,12 @@ or of the Bento itself run on the process only.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
 import socket
-import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import bentoml
@@ -35,7 +37,7 @@ from review_classifier.metrics import classification_metrics, labels_of
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY_STEP, DEPLOYMENT_PIPELINE
 from serving import frontdoor
 from serving.lock import read_lock
-from serving.traffic import flips_back, switches, traffic
+from serving.traffic import switches, traffic, until_answered
 from stacks.register import main as register_stacks
 from supervisor.processes import free_port
 from tests.bad_input import BAD_INPUTS
@@ -133,18 +135,6 @@ def assert_consistent(url: str, version: str, capsys) -> None:
     assert status.metadata(url)["model_version"] == version == str(production.number)
 
 
-def until_answered(responses: list, more: int, timeout: float = 120) -> None:
-    """Let the clients get ``more`` answers past this point; past ``timeout``, fail with the last answer."""
-    target, deadline = len(responses) + more, time.monotonic() + timeout
-    while len(responses) < target:
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"the clients got {more - target + len(responses)} of {more} answers in {timeout:.0f} s; "
-                f"last: {responses[-1] if responses else None}"
-            )
-        time.sleep(0.05)
-
-
 def post(url: str, payload: dict):
     return httpx.post(url, json=payload, timeout=30).raise_for_status().json()
 
@@ -221,6 +211,69 @@ def test_bad_input_gets_a_400_and_the_service_keeps_serving(service: str, case: 
     assert message in text
     assert healthy(service)
     assert call(service + route, b'{"texts": ["still fine"]}')[0] == 200
+
+
+#: What careless or hostile clients send to the public port, and the status the front door or the service answers.
+HOSTILE = {
+    "oversized-body": (json.dumps({"texts": ["a" * (9 * 2**20)]}).encode(), 413),
+    "deep-nesting": (b'{"texts": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 400),
+    "lone-surrogate": (b'{"texts": ["\\ud800"]}', 400),
+    "nul-byte": (json.dumps({"texts": ["fits\u0000well"]}).encode(), 200),
+    "emoji": (json.dumps({"texts": ["Love it \U0001f60d\U0001f457"]}).encode(), 200),
+    "right-to-left": (json.dumps({"texts": ["\u05e9\u05de\u05dc\u05d4 \u05d9\u05e4\u05d4 \u202eevol"]}).encode(), 200),
+}
+
+
+@process_only
+@pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
+def test_hostile_requests_get_their_answer_at_the_public_port(service: str, case: str) -> None:
+    body, expected = HOSTILE[case]
+    assert call(service + "/predict", body)[0] == expected
+    assert healthy(service)
+
+
+@process_only
+def test_huge_headers_get_a_400_at_the_public_port(service: str) -> None:
+    response = httpx.post(service + "/predict", json={"texts": ["ok"]}, headers={"X-Padding": "a" * 2**16})
+    assert response.status_code == 400
+    assert healthy(service)
+
+
+@process_only
+def test_a_burst_beyond_capacity_is_shed_with_429_and_the_service_stays_healthy(service: str) -> None:
+    async def burst() -> list:
+        limits = httpx.Limits(max_connections=BURST, max_keepalive_connections=0)
+        async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+            body = {"texts": ["Love this dress, the fabric is soft and it fits perfectly"] * 64}
+            answers = await asyncio.gather(*(client.post(service + "/predict", json=body) for _ in range(BURST)))
+        return [answer.status_code for answer in answers]
+
+    statuses = asyncio.run(burst())
+    assert set(statuses) <= {200, 429} and 200 in statuses, sorted(set(statuses))
+    assert healthy(service)
+
+
+#: Concurrent 64-text requests of the burst: more than the front door's per-client limit and the workers' queues.
+BURST = 400
+#: Connections that send half a request and then idle, as a slow-loris client holds them.
+IDLE = 1500
+
+
+@process_only
+def test_idle_half_sent_connections_do_not_deny_service(service: str) -> None:
+    """While ``IDLE`` connections sit on half a request, a normal one is answered: before the front door's
+    client timeout closes any of them, so not by waiting for them to go away."""
+    port = port_of(service)
+    with ExitStack() as held:
+        idle = [held.enter_context(socket.create_connection(("127.0.0.1", port))) for _ in range(IDLE)]
+        for connection in idle:
+            connection.sendall(b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: applic")
+        assert post(service + "/predict", {"texts": ["Still answered"]})[0]["label"] in ("positive", "negative")
+        for connection in idle:
+            connection.setblocking(False)
+            with pytest.raises(BlockingIOError):  # nothing to read, not closed: still held open
+                connection.recv(1, socket.MSG_PEEK)
+    assert healthy(service)
 
 
 def test_explain_is_predict_with_an_exact_decomposition_of_the_logit(service: str, trained) -> None:
@@ -332,15 +385,17 @@ def test_redeploy_under_load_switches_once_without_a_failed_request(service: str
     production_run, worse_run = trained
     old, new = str(production_run.model_version.number), str(worse_run.model_version.number)
     Client().get_model_version(MODEL, worse_run.model_version.number).set_stage(ModelStages.PRODUCTION, force=True)
-    with traffic(service) as responses:
-        until_answered(responses, 20)
+    with traffic(service) as fresh, traffic(service, keep_alive=True) as kept:
+        until_answered(kept, 20)
         deploy_again(workdir, service)
-        until_answered(responses, 20)
-    assert [r.error for r in responses if r.version is None] == []
-    first, second = switches(responses)
-    assert {r.version for r in responses if r.backend == first} == {old}
-    assert {r.version for r in responses if r.backend == second} == {new}
-    assert flips_back(responses) == []
+        until_answered(kept, 20)
+    for responses in (fresh, kept):
+        assert [r.error for r in responses if r.version is None] == []
+        first, second = switches(responses)  # and never back to the first
+        assert {r.version for r in responses if r.backend == first} == {old}
+        assert {r.version for r in responses if r.backend == second} == {new}
+    # Each keep-alive client opened its one connection, and the switch closed none of them.
+    assert sum(r.connected for r in kept) == 4 and all(r.connected for r in fresh)
     assert_consistent(service, new, capsys)
 
 
