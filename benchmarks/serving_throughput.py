@@ -13,7 +13,8 @@ third between runs on a shared machine, their ratio much less. The same loads on
 
 Then the service's memory and start-up: each worker's resident memory after
 warm-up and after 100,000 requests, and the time from `bentoml serve` to a
-`/readyz` that answers 200. Side by side, the naive baseline: Keras
+`/readyz` that answers 200; and how long one request takes at the public port while
+1,500 other connections hold half a request each. Side by side, the naive baseline: Keras
 `model.predict` called once per text, no server. Every run is bounded in time.
 Last line: JSON of all figures.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +46,8 @@ LOADS = ((1, 1), (8, 1), (32, 1), (4, 64))
 CEILING_SERVICE = "benchmarks.ceiling_service:CeilingService"
 #: Requests the service answers in all before its workers' memory is read again (`--requests N` to change).
 LONG_RUN_REQUESTS = 100_000
+#: Connections that send half a request and then idle while one normal request is timed.
+IDLE_CONNECTIONS = 1500
 
 
 def client(url: str, concurrency: int, texts: int, seconds: float, route: str = "/predict") -> dict:
@@ -133,6 +137,22 @@ def timed_serve(target: str, log: Path) -> Iterator[Tuple[str, float]]:
         yield url, round(time.monotonic() - started, 1)
 
 
+def answered_among_idle_connections(url: str) -> float:
+    """Milliseconds to answer one request while ``IDLE_CONNECTIONS`` connections hold half a request each, as a
+    slow-loris client does."""
+    address = urlsplit(url)
+    with ExitStack() as held:
+        for _ in range(IDLE_CONNECTIONS):
+            connection = held.enter_context(socket.create_connection((address.hostname, address.port)))
+            connection.sendall(b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: applic")
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+        connection.request("POST", "/predict", json.dumps({"texts": [TEXT]}), {"content-type": "application/json"})
+        if connection.getresponse().status != 200:
+            raise RuntimeError("the request among idle connections was not answered with 200")
+        return round(1000 * (time.perf_counter() - started), 1)
+
+
 @contextmanager
 def behind_front_door(backend_url: str, state: Path) -> Iterator[str]:
     """The project's front door, with its state in ``state``, forwarding to ``backend_url``; the public URL.
@@ -212,6 +232,7 @@ def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
             rss_series.append((served_requests, max(rss_mib(BENTO_NAME))))
         rss_after = rss_mib(BENTO_NAME)
         ceiling_rss = rss_mib(CEILING_NAME)
+        idle_ms = answered_among_idle_connections(url)
 
     figures = {"model_version": str(version.number)}
     keys = ("single_c1", "single_c8", "single_c32", "batch64")
@@ -251,7 +272,10 @@ def main(long_run_requests: int = LONG_RUN_REQUESTS) -> None:
     print(
         f"naive baseline (model.predict per text, no server): {baseline['naive_model_predict_per_text_per_s']} texts/s"
     )
+    print(f"one request among {IDLE_CONNECTIONS:,} idle half-sent connections at the public port: {idle_ms} ms")
     figures |= {
+        "idle_connections": IDLE_CONNECTIONS,
+        "request_among_idle_connections_ms": idle_ms,
         "errors": errors,
         "startup_to_ready_s": start_s,
         "ceiling_startup_to_ready_s": ceiling_start_s,
