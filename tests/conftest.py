@@ -61,12 +61,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         Client.initialize(root=repository)
 
 
+#: Modules whose tests run on Docker only in the variant of this parameter id: their other tests (a process
+#: behind the front door) are a group of their own, so they run beside the container world's, not after.
+CONTAINER_VARIANTS = {"test_serving.py": "[container"}
+
+
 def worker_group(nodeid: str) -> str:
     """What one pytest-xdist worker runs as a whole: a test module (its module fixtures, a trained
-    model or a server, are made once), or all container modules together, so only one worker
+    model or a server, are made once), or all container tests together, so only one worker
     brings the container world up and no other worker's containers or images show in its checks."""
     module = nodeid.split("::", 1)[0]
-    return "containers" if Path(module).name in CONTAINER_MODULES else module
+    name = Path(module).name
+    if name in CONTAINER_VARIANTS:
+        return "containers" if CONTAINER_VARIANTS[name] in nodeid else module
+    return "containers" if name in CONTAINER_MODULES else module
 
 
 @pytest.hookimpl(optionalhook=True)
