@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from serving.nginx_conf import answering_port
 from serving.traffic import Response, figures, switches
 
 A, B = 40001, 40002  # two backend ports
@@ -31,3 +32,9 @@ def test_failures_are_counted_and_widen_the_gap() -> None:
     failed = Response(1, 2, None, None, "ConnectionRefusedError")
     result = figures([answer(0, 1, A), failed, answer(2, 4, A)])
     assert (result["requests"], result["failed"], result["longest_gap_between_successes_s"]) == (3, 1, 3.0)
+
+
+def test_the_backend_that_answered_is_the_last_address_nginx_tried() -> None:
+    assert answering_port("127.0.0.1:40001") == A
+    assert answering_port("127.0.0.1:40001, 127.0.0.1:40002") == B  # the first refused, the other answered
+    assert answering_port(None) is None and answering_port("blue") is None
