@@ -59,8 +59,8 @@ class Watching:
     """What a wait on something already running watches (:class:`supervisor.processes.Watched`): its check says
     when it is done, so it never fails on its own; its log is quoted if the wait ends without it."""
 
-    def __init__(self, name: str, log: str) -> None:
-        self.name, self.log = name, log
+    def __init__(self, log: str) -> None:
+        self.log = log
 
     def failure(self) -> Optional[str]:
         return None
@@ -161,7 +161,7 @@ def worker_killed(url: str, threads: int = 8) -> Outcome:
     """One serving worker SIGKILLed under load: the others go on answering, the arbiter starts a new one."""
     service = serving()
     before = workers(service)
-    daemon = Watching("the service daemon", service.status.log_file)
+    daemon = Watching(service.status.log_file)
     with traffic(url, threads=threads) as responses:
         answered(responses, 50, daemon)
         sigkill([before[0]])
@@ -172,10 +172,10 @@ def worker_killed(url: str, threads: int = 8) -> Outcome:
             daemon,
         )
         answered(responses, 50, daemon)
-    code, said = status()
+    code, _ = status()
     failed = failures(responses)
     return Outcome(
-        "one serving worker SIGKILLed under load (concurrency 8)",
+        f"one serving worker SIGKILLed under load (concurrency {threads})",
         held=code == 0 and len(failed) <= threads,
         failed_requests=len(failed),
         recovery_s=recovery,
@@ -268,7 +268,7 @@ def deploy_killed(config: Path, model_name: str, log: Path) -> Outcome:
 
             wait_for("the new backend of the deploy to listen", new_backend_listens, deploying, timeout=600)
             os.killpg(deploying.pid, signal.SIGKILL)
-            answered(responses, 20, Watching("the front door", str(frontdoor.state_dir() / "error.log")))
+            answered(responses, 20, Watching(str(frontdoor.state_dir() / "error.log")))
     finally:
         processes.stop(deploying)
     orphan = next(s for s in services() if s.uuid != old.uuid)
@@ -317,12 +317,12 @@ def artifact_damaged(config: Path, model_name: str, how: str) -> Outcome:
     artifact = production_version(model_name).get_artifact("model")
     error = ""
     with damaged(artifact.uri, how), traffic(url) as responses:
-        answered(responses, 20, Watching("the front door", str(frontdoor.state_dir() / "error.log")))
+        answered(responses, 20, Watching(str(frontdoor.state_dir() / "error.log")))
         try:
             serve(config)
         except Exception as raised:  # the refusal is the row's point: quoted, never hidden
             error = str(raised)
-        answered(responses, 20, Watching("the front door", str(frontdoor.state_dir() / "error.log")))
+        answered(responses, 20, Watching(str(frontdoor.state_dir() / "error.log")))
     code, _ = status()
     failed = failures(responses)
     return Outcome(
