@@ -65,6 +65,7 @@ BENCHMARKS = (
     Benchmark("training_quality", "Quality on every dataset", figures_from="dataset "),
     Benchmark("serving_throughput", "Serving throughput against the framework's ceiling", figures_from="ceiling "),
     Benchmark("redeploy_availability", "Availability during redeploys", figures_from="new connection per request: "),
+    Benchmark("faults", "Faults survived", figures_from="fault "),
 )
 HEADLINE = "headline"
 

@@ -7,6 +7,8 @@ config is refused before ZenML or TensorFlow is imported. Also what ``make rollb
 
 from __future__ import annotations
 
+import errno
+import shutil
 import sys
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional
@@ -106,4 +108,28 @@ def run_pipeline(path: Path, no_cache: bool = False) -> None:
     from pipelines import PIPELINES  # ZenML and TensorFlow: only once the arguments are known to be good
 
     options = {"enable_cache": False} if no_cache else {}
-    PIPELINES[config.pipeline].with_options(config_path=str(config.path), **options)()
+    try:
+        PIPELINES[config.pipeline].with_options(config_path=str(config.path), **options)()
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        raise DiskFull(full_disk_message(error)) from error
+
+
+class DiskFull(OSError):
+    """A run stopped because a disk filled up; the message names the artifact store's filesystem."""
+
+
+def full_disk_message(error: OSError) -> str:
+    """ZenML's ``[Errno 28] No space left on device`` names no file: say which store, where, and how full."""
+    from zenml.client import Client
+
+    store = Client().active_stack.artifact_store
+    where = f"the artifact store '{store.name}' at {store.path}"
+    if Path(store.path).is_dir():  # a local store: its filesystem's figures
+        usage = shutil.disk_usage(store.path)
+        where += f" ({usage.free // 1024} KiB free of {usage.total // 1024} KiB)"
+    return (
+        f"the run stopped: no space left on a disk ({error.filename or 'file not named'}); {where}. "
+        "Free space there and run again: the steps that completed are reused from the cache, the failed one runs again"
+    )

@@ -3,8 +3,11 @@
 The version that was production before the current one becomes production again in the Model
 Control Plane, the current one is archived, and the deployment pipeline serves it by the same
 zero-downtime switch as any deploy. Both versions get a ``rollback`` metadata entry (reason,
-time, from, to, outcome). If the deploy fails, the stages are put back, so the stage and the
-served version agree either way.
+time, from, to, outcome). If the deploy fails, what serves decides, not where it failed: asked
+through the front door, the old version still serving puts the stages back (a failure before
+the switch); the target version serving keeps them, with ``deployed: true`` and the error (a
+failure after the switch, e.g. stopping the old service). Either way the stages, the metadata
+and the served version agree.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from zenml.enums import ModelStages  # noqa: E402
 from zenml.models import ModelVersionResponse  # noqa: E402
 
 from commands.pipeline import CONFIGS, run_pipeline  # noqa: E402
+from commands.status import live  # noqa: E402
 from registry import ROLLBACK, previous_production, production_version  # noqa: E402
 from review_classifier.names import MODEL_NAME  # noqa: E402
 
@@ -59,8 +63,13 @@ def rollback(config: Path, reason: str) -> int:
     try:
         run_pipeline(config)
     except BaseException as error:
-        current.set_stage(ModelStages.PRODUCTION, force=True)
-        log_rollback({**entry, "deployed": False, "error": str(error)[:2000]}, model_name, current, target)
+        # Where the deploy failed does not tell what serves (after the switch, only stopping the old service
+        # is left to fail): the live service does. The stages follow it.
+        info = live().info
+        deployed = info is not None and (info["model_name"], info["model_version"]) == (model_name, str(target.number))
+        if not deployed:
+            current.set_stage(ModelStages.PRODUCTION, force=True)
+        log_rollback({**entry, "deployed": deployed, "error": str(error)[:2000]}, model_name, current, target)
         raise
     log_rollback({**entry, "deployed": True}, model_name, current, target)
     return target.number

@@ -87,6 +87,13 @@ def metadata(url: str) -> Optional[Dict[str, Any]]:
         return None
 
 
+def live() -> Live:
+    """Ask the running front door which backend answers ready through it, and that service what it serves."""
+    port = frontdoor.serving_port()
+    routed = frontdoor.routed_backend(port) if port is not None else None
+    return Live(port, routed, metadata(f"http://127.0.0.1:{port}") if routed is not None else None)
+
+
 def main() -> int:
     client = Client()
     deployer = client.active_stack.model_deployer
@@ -106,20 +113,19 @@ def main() -> int:
         )
         for s in deployed_services(deployer)
     ]
-    port = frontdoor.serving_port()
-    routed = frontdoor.routed_backend(port) if port is not None else None
-    live = Live(port, routed, metadata(f"http://127.0.0.1:{port}") if routed is not None else None)
-    served = served_one(services, live)
+    answered = live()
+    port = answered.port
+    served = served_one(services, answered)
     production = None
     if served is not None:
         version = production_version(served.model)
         production = version.name if version else None
-    problems = disagreements(services, live, production)
+    problems = disagreements(services, answered, production)
     if served is None:
         print("nothing is deployed" + ("" if not problems else "; but:"))
     else:
         where = f"at http://127.0.0.1:{port}/predict" if port is not None else "without a front door"
-        bento_model = live.info["bento_model"] if live.info else "(no answer)"
+        bento_model = answered.info["bento_model"] if answered.info else "(no answer)"
         print(f"{served.model} version {served.version} serves {where}")
         print(f"  since {served.since:%Y-%m-%d %H:%M:%S} UTC; Bento {served.bento}, BentoML model {bento_model}")
         print(f"  backend 127.0.0.1:{served.port}, ZenML service {served.uuid}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, List, Optional, Union
+from typing import Annotated, Any, List, Optional, Union
 
 import httpx
 from zenml import ArtifactConfig, Model, get_step_context, step
@@ -30,6 +30,22 @@ logger = logging.getLogger(__name__)
 SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]
 
 
+def load_artifact(model: Model, name: str) -> Any:
+    """The version's artifact ``name``; one missing or damaged in the artifact store is refused with its name,
+    version and URI (the loader's own error does not say which artifact, nor that nothing was switched)."""
+    # Not model.load_artifact: it asks ZenML for an ID and a version at once, which warns.
+    artifact = model.get_artifact(name)
+    if artifact is None:
+        raise RuntimeError(f"{model.name} version {model.version} has no '{name}' artifact; nothing was deployed")
+    try:
+        return artifact.load()
+    except Exception as error:
+        raise RuntimeError(
+            f"the '{name}' artifact of {model.name} version {model.version} at {artifact.uri} cannot be loaded "
+            f"({type(error).__name__}: {error}); nothing was deployed, what serves goes on serving"
+        ) from error
+
+
 def package_production(base_image: Optional[str] = None) -> str:
     """Package the step's model version, which must be ``production``, as a Bento; its tag.
 
@@ -41,9 +57,8 @@ def package_production(base_image: Optional[str] = None) -> str:
     threshold = decision_threshold(model)
     metrics = model.run_metadata.get(TEST_METRICS, {})
     model_tag = save_model(
-        # Not model.load_artifact: it asks ZenML for an ID and a version at once, which warns.
-        model.get_artifact("model").load(),
-        model.get_artifact("vocabulary").load(),
+        load_artifact(model, "model"),
+        load_artifact(model, "vocabulary"),
         zenml_model=model.name,
         zenml_version=str(model.version),
         metrics=metrics,

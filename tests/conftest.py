@@ -35,7 +35,9 @@ quiet_process()
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-BUNDLED_DATA = PROJECT_ROOT / "data" / "womens_clothing_ecommerce_reviews.csv.gz"
+from benchmarks.datasets import BUNDLED, bundled_sample  # noqa: E402
+
+BUNDLED_DATA = BUNDLED
 
 
 UNIT_TESTS = Path(__file__).parent / "unit"
@@ -102,12 +104,7 @@ def bundled_reviews() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def sample_reviews(bundled_reviews: pd.DataFrame) -> pd.DataFrame:
     """A fixed, stratified 2,000-row sample: enough to learn, small enough to be quick."""
-    labels = bundled_reviews["Recommended IND"]
-    return (
-        bundled_reviews.groupby(labels, group_keys=False)
-        .sample(frac=2000 / len(bundled_reviews), random_state=0)
-        .sort_index()
-    )
+    return bundled_sample(bundled_reviews)
 
 
 @pytest.fixture(scope="session")

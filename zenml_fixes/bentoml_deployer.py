@@ -37,7 +37,15 @@ What it changes, and nothing else (config, endpoint, ``SERVICE_TYPE`` are the st
    on the host network, it runs once its readiness check answers, and a start-up failure is
    detected and quoted as in 2, from the container's log.
 
-Delete when ``tests/test_zenml_fixes.py`` reports all five stock behaviours fixed (each
+6. ``deploy_model`` (the deployer): stock records a new service without its source and its status (the
+   daemon's runtime path, so its PID) until it is ready, and ``find_model_server`` deletes every record
+   without a source. A ``make status`` while a deploy starts its service deletes that service's record, and
+   the deploy then fails; a deploy killed while its service starts leaves that service running with a
+   record the next lookup deletes, so nothing ever stops it. Here the record gets both as soon as the
+   daemon is started (in ``_create_new_service``): a lookup meanwhile finds the starting service, and a
+   stop finds its processes.
+
+Delete when ``tests/test_zenml_fixes.py`` reports all six stock behaviours fixed (each
 test names this file); then set ``flavor: bentoml`` in ``stacks/local.yaml`` and drop
 ``bentoml_newstyle`` from ``stacks/register.py``.
 """
@@ -50,6 +58,7 @@ from typing import Any, Dict, List, Optional, Type, Union
 from uuid import UUID
 
 import psutil
+from zenml.client import Client
 from zenml.constants import DEFAULT_LOCAL_SERVICE_IP_ADDRESS
 from zenml.enums import ServiceState
 from zenml.integrations.bentoml.flavors.bentoml_model_deployer_flavor import BentoMLModelDeployerFlavor
@@ -172,7 +181,7 @@ class NewStyleBentoMLContainerDeploymentService(BentoMLContainerDeploymentServic
 
 
 class NewStyleBentoMLModelDeployer(BentoMLModelDeployer):
-    """The stock deployer with changes 2 and 4, creating the service above."""
+    """The stock deployer with changes 2, 4 and 6, creating the service above."""
 
     def find_model_server(self, config: Optional[Dict[str, Any]] = None, **criteria: Any) -> List[BaseService]:
         found = super().find_model_server(config=config, **criteria)
@@ -189,6 +198,14 @@ class NewStyleBentoMLModelDeployer(BentoMLModelDeployer):
         else:
             return super()._create_new_service(id=id, timeout=timeout, config=config)
         service.start(timeout=0)
+        # Change 6: recorded as started at once (source, status with the runtime path), not only once ready.
+        Client().update_service(
+            id=id,
+            service_source=service.model_dump()["type"],
+            admin_state=service.admin_state,
+            status=service.status.model_dump(),
+            endpoint=service.endpoint.model_dump() if service.endpoint else None,
+        )
         try:
             processes.wait_ready(
                 f"BentoML service {config.bento_tag}", lambda: service.is_running, _Starting(service), timeout

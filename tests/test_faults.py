@@ -1,0 +1,237 @@
+"""Faults injected for real into a served model (benchmarks/fault_injection.py): processes SIGKILLed, the
+deploy killed mid-way, artifacts removed or corrupted, ``make status`` facing each contradiction it checks,
+a rollback failing before and after its switch.
+
+The Bento serves as a local process (stack ``local``) behind the front door on a free port, for a model
+of this module's own; everything a test starts is stopped at the module's end (``make stop-serve``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bentoml
+import pandas as pd
+import pytest
+import yaml
+from zenml.client import Client
+from zenml.enums import ModelStages
+
+from benchmarks import fault_injection as faults
+from commands import rollback, stop
+from registry import production_version
+from serving import frontdoor
+from serving.process import BENTOML
+from stacks.register import main as register_stacks
+from supervisor import processes
+from supervisor.processes import free_port, http_status
+from tests.pipeline_helpers import USELESS_CANDIDATE, run_training, write_config
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MODEL = "review_classifier_fault_tests"  # its own model, so other tests' production is untouched
+
+
+def with_model(path: Path) -> Path:
+    config = yaml.safe_load(path.read_text())
+    config["model"] = {"name": MODEL}
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("faults")
+
+
+@pytest.fixture(scope="module")
+def versions(workdir: Path, sample_reviews: pd.DataFrame):
+    """The numbers of a production version of the test model and of a later, non-production one."""
+    assert register_stacks(["local"]) == 0
+    Client().activate_stack("local")
+    sample = workdir / "sample.csv"
+    sample_reviews.to_csv(sample, index=False)
+    first = run_training(with_model(write_config(workdir, str(sample))))
+    second = run_training(
+        with_model(write_config(workdir, str(sample), candidates=[USELESS_CANDIDATE], quality_minimums={}))
+    )
+    assert first.model_version.stage == ModelStages.PRODUCTION and second.model_version.stage is None
+    return str(first.model_version.number), str(second.model_version.number)
+
+
+@pytest.fixture(scope="module")
+def config(versions, workdir: Path):
+    """configs/deploy.yaml for the test model on a free port, served once; everything stopped at the end."""
+    config = yaml.safe_load((PROJECT_ROOT / "configs" / "deploy.yaml").read_text())
+    config.setdefault("parameters", {})["port"] = free_port()
+    config["model"] = {"name": MODEL, "version": "production"}
+    path = workdir / "deploy.yaml"
+    path.write_text(yaml.safe_dump(config))
+    try:
+        faults.serve(path)
+        yield path
+    finally:
+        stop.main()
+
+
+def url() -> str:
+    return f"http://127.0.0.1:{frontdoor.serving_port()}"
+
+
+def healthy(version: str) -> None:
+    code, said = faults.status()
+    assert code == 0 and f"version {version} serves" in said, said
+
+
+def set_production(number: str) -> None:
+    Client().get_model_version(MODEL, int(number)).set_stage(ModelStages.PRODUCTION, force=True)
+
+
+def test_a_worker_killed_under_load_costs_at_most_the_requests_in_flight(config: Path, versions) -> None:
+    row = faults.worker_killed(url(), threads=8)
+    assert row.held, row
+    healthy(versions[0])
+
+
+def test_status_names_a_stopped_front_door(config: Path, versions) -> None:
+    assert frontdoor.stop()
+    code, said = faults.status()
+    assert code == 1 and "  - no front door runs" in said.splitlines(), said
+    faults.serve(config)
+    healthy(versions[0])
+
+
+def test_status_names_a_production_stage_moved_to_another_version(config: Path, versions) -> None:
+    served, other = versions
+    set_production(other)
+    try:
+        code, said = faults.status()
+    finally:
+        set_production(served)
+    assert code == 1 and f"  - the production version is {other}, the deployed one {served}" in said.splitlines()
+    healthy(served)
+
+
+def test_status_names_a_front_door_without_a_service(config: Path, versions) -> None:
+    deployer = Client().active_stack.model_deployer
+    deployer.delete_model_server(faults.serving().uuid, timeout=60)
+    code, said = faults.status()
+    assert code == 1, said
+    assert f"  - the front door runs on port {frontdoor.serving_port()}, but ZenML tracks no service" in said
+    faults.serve(config)
+    healthy(versions[0])
+
+
+def test_the_whole_backend_killed_is_named_and_make_serve_restores_it(config: Path, versions) -> None:
+    row = faults.backend_killed(config, MODEL)
+    assert row.held, row
+    assert row.message.startswith("public port: HTTP 502"), row.message
+    assert "is not running" in row.message and "no service answers ready through the front door" in row.message
+
+
+def test_every_serving_process_killed_needs_no_hand_cleaning(config: Path, versions) -> None:
+    pid_file = frontdoor.state_dir() / "nginx.pid"
+    assert int(pid_file.read_text()) == frontdoor.master().pid  # left behind by the kill, as by a restart
+    row = faults.everything_killed(config, MODEL)
+    assert row.held, row
+    assert "no front door runs" in row.message and "is not running" in row.message
+    healthy(versions[0])
+
+
+def test_a_deploy_killed_before_its_switch_leaves_the_old_version_serving(config: Path, workdir: Path) -> None:
+    row = faults.deploy_killed(config, MODEL, workdir / "killed-deploy.log")
+    assert row.held, row
+    assert row.failed_requests == 0 and "ZenML tracks 2 services for the deploy step" in row.message
+
+
+@pytest.mark.parametrize("how", ["missing", "corrupt"])
+def test_a_damaged_model_artifact_is_refused_before_any_switch(config: Path, versions, how: str) -> None:
+    row = faults.artifact_damaged(config, MODEL, how)
+    assert row.held, row
+    assert row.message.startswith(f"the 'model' artifact of {MODEL} version {versions[0]} at ")
+
+
+def rollback_entries(*numbers: str) -> list:
+    return [Client().get_model_version(MODEL, int(n)).run_metadata["rollback"] for n in numbers]
+
+
+def test_a_rollback_failing_before_its_switch_keeps_the_served_version_production(config: Path, versions) -> None:
+    previous, current = versions
+    set_production(current)
+    faults.serve(config)
+    healthy(current)
+    with faults.damaged(Client().get_model_version(MODEL, int(previous)).get_artifact("model").uri, "corrupt"):
+        with pytest.raises(RuntimeError, match=f"the 'model' artifact of {MODEL} version {previous}"):
+            rollback.rollback(config, "worse in production")
+    assert str(production_version(MODEL).number) == current
+    assert [e["deployed"] for e in rollback_entries(previous, current)] == [False, False]
+    healthy(current)
+
+
+def test_a_rollback_failing_after_its_switch_keeps_the_rolled_back_version_production(
+    config: Path, versions, monkeypatch
+) -> None:
+    previous, current = versions
+    healthy(current)
+    old = faults.serving().uuid
+    deployer = type(Client().active_stack.model_deployer)
+    deleting = deployer.delete_model_server
+
+    def fails_for_the_old_service(self, uuid, *args, **kwargs):
+        if uuid == old:
+            raise RuntimeError("stopping the old service failed")
+        return deleting(self, uuid, *args, **kwargs)
+
+    monkeypatch.setattr(deployer, "delete_model_server", fails_for_the_old_service)
+    with pytest.raises(RuntimeError, match="stopping the old service failed"):
+        rollback.rollback(config, "worse in production")
+    monkeypatch.undo()
+    assert faults.served_version() == previous == str(production_version(MODEL).number)
+    entries = rollback_entries(previous, current)
+    assert [e["deployed"] for e in entries] == [True, True]
+    assert "stopping the old service failed" in entries[0]["error"]
+    code, said = faults.status()
+    assert code == 1 and "ZenML tracks 2 services for the deploy step" in said, said
+    faults.serve(config)
+    healthy(previous)
+
+
+def test_status_names_another_version_answering_on_zenmls_backend(config: Path, workdir: Path) -> None:
+    """ZenML's service killed and another version's Bento (built by an earlier deploy) serving on its port."""
+    served = faults.serving()
+    recorded = served.config.model_version
+    other = next(
+        bento
+        for bento in bentoml.bentos.list()
+        if bento.info.labels.get("zenml_model") == MODEL and bento.info.labels.get("zenml_model_version") != recorded
+    )
+    faults.sigkill(faults.tree(served))
+    backend = f"http://127.0.0.1:{served.config.port}"
+    argv = [BENTOML, "serve", str(other.tag), "--host", "127.0.0.1", "--port", str(served.config.port)]
+    impostor = processes.start_ready(
+        "another version's Bento", argv, workdir / "impostor.log", lambda: http_status(f"{backend}/readyz") == 200, 300
+    )
+    try:
+        code, said = faults.status()
+    finally:
+        processes.stop(impostor)
+    answered = other.info.labels["zenml_model_version"]
+    assert code == 1, said
+    assert (
+        f"  - the service answers as {MODEL} version {answered}, ZenML's record says {MODEL} version {recorded}"
+        in said.splitlines()
+    )
+    assert f"  - ZenML's service {served.uuid} is not running" in said.splitlines()
+    faults.serve(config)
+    healthy(recorded)
+
+
+def test_a_full_artifact_store_disk_fails_the_run_naming_it_and_nothing_half_written_is_reused(
+    versions, workdir: Path, tmp_path: Path
+) -> None:
+    config = with_model(write_config(workdir, str(workdir / "sample.csv")))
+    mount = tmp_path / "small-disk"
+    row = faults.disk_full(config, MODEL, mount, faults.SMALL_DISK_KB)
+    assert row.held, row
+    assert row.message.startswith("DiskFull: the run stopped: no space left on a disk")
+    assert f"the artifact store 'fault-small-disk' at {mount} (" in row.message
+    assert not any(str(mount) in line for line in Path("/proc/mounts").read_text().splitlines())
