@@ -128,12 +128,16 @@ bench: $(STAMP) $(SETUP) nginx
 
 ## Resolve pyproject.toml's dependencies into the pins every install, the step image and the Bento read:
 ## requirements.txt (the dependencies), requirements-remote.txt (+ the `remote` extra), requirements-dev.txt
-## (+ the `dev` extra). The remote lock is resolved first and constrains the others, so a venv with several
-## has exactly the versions each promises. A pin already in a lock file stays while pyproject.toml allows it.
+## (+ the `dev` extra), image/requirements-STACK.txt (+ the `stack-STACK` extra: the step image of that stack).
+## The remote lock is resolved first and constrains the others, so a venv or an image with several has exactly
+## the versions each promises. A pin already in a lock file stays while pyproject.toml allows it.
 lock: $(STAMP)
 	$(UV_COMPILE) pyproject.toml --extra remote -o requirements-remote.txt
 	$(UV_COMPILE) pyproject.toml -c requirements-remote.txt -o requirements.txt
 	$(UV_COMPILE) pyproject.toml --extra dev -c requirements-remote.txt -o requirements-dev.txt
+	for stack in docker kubeflow vertex; do \
+		$(UV_COMPILE) pyproject.toml --extra stack-$$stack -c requirements-remote.txt -o image/requirements-$$stack.txt; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -3,7 +3,8 @@ and every declaration is pinned in the lock `make lock` compiles it into.
 
 A package that arrives only as a dependency of another (psutil through ZenML, numpy through Keras) would leave
 the venv, the step image and the Bento the day that other package stops requiring it. Together with the locks'
-check, this also makes the step image (requirements-remote.txt) cover every import of the code it runs.
+check, this also makes the remote lock cover every import of the code the remote stacks run
+(tests/test_image_requirements.py checks each stack's step image).
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ INSTALLS = {
     "test": (["tests"], ["remote", "dev"]),
 }
 #: Each lock file -> the extras `make lock` resolves into it with the dependencies.
-LOCKS = {"requirements.txt": [], "requirements-remote.txt": ["remote"], "requirements-dev.txt": ["dev"]}
+LOCKS = {
+    "requirements.txt": [],
+    "requirements-remote.txt": ["remote"],
+    "requirements-dev.txt": ["dev"],
+    **{f"image/requirements-{stack}.txt": [f"stack-{stack}"] for stack in ("docker", "kubeflow", "vertex")},
+}
 
 
 def declared(extras: Iterable[str]) -> Dict[str, Requirement]:

@@ -1,25 +1,72 @@
-"""The step image installs the project's own pins, the lock that covers everything its code imports.
+"""Each container stack's step image installs the project's own pins: what its steps import, and no more.
 
-Container stacks build their image from pipelines/docker_settings.py: ZenML's parent
-image plus our pinned requirements file, with the integrations' own (conflicting) pins
-switched off. A missing package would only fail in the cluster: tests/test_dependencies.py
-checks that the code's imports are declared and that requirements-remote.txt pins them.
+Container stacks build their image from pipelines/docker_settings.py: the parent image plus the stack's
+lock file (image/requirements-STACK.txt, the dependencies and that stack's integrations, with the remote
+lock's versions), with the integrations' own (conflicting) pins switched off. A missing package would only
+fail in the cluster, so the imports of a step container are run here, in this venv, and each module that
+loads is found in the distribution that owns its file: that distribution must be in the stack's lock.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.utils import canonicalize_name
 from zenml.config import DockerSettings
 
+from commands.quiet import quiet_process
 from pipelines import PIPELINES
-from pipelines.docker_settings import DOCKER_SETTINGS, ZENML_PARENT_IMAGE
+from pipelines.docker_settings import (
+    IMAGE_OF_ORCHESTRATOR,
+    QUIET_ENVIRONMENT,
+    STACK_IMPORTS,
+    STEP_IMPORTS,
+    ZENML_PARENT_IMAGE,
+    active_image,
+    docker_settings,
+    requirements_file,
+)
 from pipelines.training import BUNDLED_DATA
 from serving.lock import pinned_requirements, read_lock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+IMAGES = sorted(set(IMAGE_OF_ORCHESTRATOR.values()))
+EXTRAS = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+#: The project's code a step container imports besides the libraries: every step (`import steps` loads them
+#: all), the pipelines, and the remote stacks' deploy clients, which their deploy steps import when they run.
+PROJECT_IMPORTS = {"docker": ["steps", "pipelines"], "kubeflow": ["steps", "pipelines", "stacks.cloud_serving"]}
+PROJECT_IMPORTS["vertex"] = PROJECT_IMPORTS["kubeflow"]
+#: What each image is for: the integrations its stack's step containers import.
+INTEGRATIONS = {"docker": {"s3fs"}, "kubeflow": {"kfp", "kubernetes", "s3fs"}, "vertex": {"kfp", "gcsfs"}}
+#: What each image must not carry: the other stacks' integrations and the compilers only a client needs.
+NOT_IN = {
+    "docker": {"kfp", "kubernetes", "google-cloud-aiplatform", "gcsfs", "google-cloud-pipeline-components"},
+    "kubeflow": {"gcsfs", "google-cloud-pipeline-components", "google-cloud-build"},
+    "vertex": {"s3fs", "boto3"},
+}
+#: Imported only if installed (anyio, httpx and httpcore try `import sniffio`; only google-genai requires it).
+ONLY_WHERE_INSTALLED = {"sniffio"}
+#: Run in a fresh interpreter: the distributions that own the files of every module loaded by importing argv.
+LOADED_DISTRIBUTIONS = """
+import importlib, json, os, sys
+from importlib.metadata import distributions
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+files = {os.path.normpath(m.__file__) for m in list(sys.modules.values()) if getattr(m, "__file__", None)}
+owners = set()
+for distribution in distributions():
+    records = (os.path.normpath(distribution.locate_file(file)) for file in distribution.files or [])
+    if any(record in files for record in records):
+        owners.add(distribution.metadata["Name"])
+print(json.dumps(sorted(owners)))
+"""
 
 
 def pinned(requirements_file: Path) -> dict:
@@ -27,26 +74,77 @@ def pinned(requirements_file: Path) -> dict:
     return {name: str(requirement.specifier) for name, requirement in read_lock(requirements_file).items()}
 
 
-def test_image_settings_use_the_projects_pins_only() -> None:
-    assert DOCKER_SETTINGS.install_stack_requirements is False
-    assert DOCKER_SETTINGS.allow_including_files_in_images is True  # data/ and the NLTK corpus travel in the image
-    # The lock of pyproject.toml's dependencies and `remote` extra, never an unpinned export of pyproject.toml.
-    assert (DOCKER_SETTINGS.requirements, DOCKER_SETTINGS.pyproject_path) == ("requirements-remote.txt", None)
-    pins = pinned(PROJECT_ROOT / DOCKER_SETTINGS.requirements)
+@pytest.mark.parametrize("image", IMAGES)
+def test_each_stacks_image_installs_its_own_lock_only(image: str) -> None:
+    settings = docker_settings(image)
+    assert settings.install_stack_requirements is False
+    assert settings.allow_including_files_in_images is True  # data/ and the NLTK corpus travel in the image
+    assert (settings.requirements, settings.pyproject_path) == (requirements_file(image), None)
+    build_args = settings.parent_image_build_config.build_options.build_args
+    assert (PROJECT_ROOT / settings.build_context_root / build_args["REQUIREMENTS"]).samefile(
+        PROJECT_ROOT / requirements_file(image)
+    )
+    assert (build_args["STEP_IMPORTS"].split(), build_args["STACK_IMPORTS"].split()) == (
+        STEP_IMPORTS,
+        STACK_IMPORTS[image],
+    )
+    pins = pinned(PROJECT_ROOT / requirements_file(image))
     assert pins and all(spec.startswith("==") for spec in pins.values()), "every requirement is pinned"
     assert pins["zenml"] == "==" + ZENML_PARENT_IMAGE.split(":")[1].split("-")[0]
 
 
-@pytest.mark.parametrize("pipeline", sorted(PIPELINES))
-def test_every_pipeline_builds_the_one_shared_image(pipeline: str) -> None:
-    settings = PIPELINES[pipeline].configuration.settings["docker"]
-    assert DockerSettings.model_validate(settings.model_dump()) == DOCKER_SETTINGS
+@pytest.mark.parametrize("image", IMAGES)
+def test_each_stacks_lock_is_the_base_lock_plus_its_extra_with_the_remote_locks_versions(image: str) -> None:
+    base, remote = pinned(PROJECT_ROOT / "requirements.txt"), pinned(PROJECT_ROOT / "requirements-remote.txt")
+    lock = pinned(PROJECT_ROOT / requirements_file(image))
+    assert {name: lock.get(name) for name in base} == base
+    assert {name: remote.get(name) for name in lock} == lock
+    extra = {canonicalize_name(name) for name in EXTRAS[f"stack-{image}"]}
+    assert extra <= set(lock) and extra <= {canonicalize_name(line.split("=")[0]) for line in EXTRAS["remote"]}
+    assert not NOT_IN[image] & set(lock), f"{requirements_file(image)} carries another stack's integrations"
+
+
+@pytest.mark.parametrize("image", IMAGES)
+def test_each_stacks_lock_holds_every_distribution_its_step_containers_import(image: str) -> None:
+    modules = STEP_IMPORTS + STACK_IMPORTS[image] + PROJECT_IMPORTS[image]
+    loaded = subprocess.run(
+        [sys.executable, "-c", LOADED_DISTRIBUTIONS, *modules],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    imported = {canonicalize_name(name) for name in json.loads(loaded.stdout.splitlines()[-1])}
+    assert {"tensorflow-cpu", "zenml", *INTEGRATIONS[image]} <= imported
+    # This venv has every lock installed; what it has beyond the remote lock (the dev tools) is only imported
+    # where installed, e.g. setuptools' vendored packages as distributions of their own.
+    remote = set(pinned(PROJECT_ROOT / "requirements-remote.txt"))
+    missing = (imported & remote) - set(pinned(PROJECT_ROOT / requirements_file(image))) - ONLY_WHERE_INSTALLED
+    assert not missing, f"imported in a {image} step container but not in {requirements_file(image)}: {missing}"
+
+
+def test_every_pipeline_carries_the_image_of_the_active_stack() -> None:
+    assert active_image() == "docker"  # the tests' stack runs in-process: the `docker` stack's settings, unused
+    for pipeline in PIPELINES.values():
+        settings = pipeline.configuration.settings["docker"]
+        assert DockerSettings.model_validate(settings.model_dump()) == docker_settings("docker")
+
+
+def test_step_containers_are_as_quiet_as_local_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in QUIET_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    quiet_process()
+    assert {name: os.environ.get(name) for name in QUIET_ENVIRONMENT} == QUIET_ENVIRONMENT
+    for image in IMAGES:
+        assert QUIET_ENVIRONMENT.items() <= docker_settings(image).runtime_environment.items()
 
 
 @pytest.mark.parametrize("config", sorted((PROJECT_ROOT / "configs").glob("*.yaml")), ids=lambda p: p.name)
 def test_no_config_repeats_the_image_definition(config: Path) -> None:
     docker = (yaml.safe_load(config.read_text()).get("settings") or {}).get("docker") or {}
-    assert not set(docker) - {"parent_image"}, f"{config.name}: the image is defined in pipelines/docker_settings.py"
+    assert not docker, f"{config.name}: the image is defined in pipelines/docker_settings.py"
 
 
 def test_remote_lock_contains_the_base_lock_with_the_same_versions() -> None:

@@ -1,8 +1,7 @@
 """The compiled Kubeflow spec, executed: run in its own process by tests/test_kfp_spec.py.
 
-On the container world's ZenML server: the `docker` stack builds the step image from
-pipelines/docker_settings.py and pushes it (Docker's layer cache makes this the image the
-docker stack's own runs use); the `kubeflow` stack, registered with the world's registry,
+On the container world's ZenML server: the `docker` stack builds the `kubeflow` stack's step image
+from pipelines/docker_settings.py and pushes it; the `kubeflow` stack, registered with the world's registry,
 object store and secret, compiles the training pipeline for that image; then every task of
 the spec runs with Docker as Kubeflow would start its pod (tests/remote/kfp_spec.py). Prints
 one JSON object on its last line: the run's status and steps on the server, and the bucket's
@@ -30,6 +29,7 @@ from zenml.client import Client  # noqa: E402
 from zenml.constants import ORCHESTRATOR_DOCKER_IMAGE_KEY  # noqa: E402
 
 from pipelines import PIPELINES  # noqa: E402
+from pipelines.docker_settings import docker_settings  # noqa: E402
 from review_classifier.names import TRAINING_PIPELINE  # noqa: E402
 from stacks import register  # noqa: E402
 from stacks.containers import login  # noqa: E402
@@ -42,9 +42,11 @@ OUT = Path(os.environ["OUT_DIR"])
 
 
 def step_image() -> str:
-    """The step image, built and pushed by the `docker` stack's image builder; its pushed reference."""
+    """The `kubeflow` stack's step image, built and pushed by the `docker` stack's image builder (a cluster's
+    Kaniko is not here); its pushed reference."""
     Client().activate_stack("docker")
-    return PIPELINES[TRAINING_PIPELINE].build().get_image(ORCHESTRATOR_DOCKER_IMAGE_KEY)
+    settings = {"docker": docker_settings("kubeflow")}
+    return PIPELINES[TRAINING_PIPELINE].with_options(settings=settings).build().get_image(ORCHESTRATOR_DOCKER_IMAGE_KEY)
 
 
 def main() -> None:
