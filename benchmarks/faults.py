@@ -16,26 +16,15 @@ import copy
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import yaml
 
 from commands.quiet import quiet_process
+from commands.scratch import scratch_environment
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRATCH = Path(tempfile.mkdtemp(prefix="review-classifier-faults-"))
-os.environ.update(
-    {
-        "ZENML_CONFIG_PATH": str(SCRATCH / "config"),
-        "ZENML_REPOSITORY_PATH": str(SCRATCH / "repository"),
-        "ZENML_CUSTOM_SOURCE_ROOT": str(ROOT),
-        "ZENML_ANALYTICS_OPT_IN": "false",
-        "BENTOML_HOME": str(SCRATCH / "bentoml"),
-        "BENTOML_DO_NOT_TRACK": "true",
-        "REVIEW_CLASSIFIER_SERVING_DIR": str(SCRATCH / "serving"),
-    }
-)
+SCRATCH = scratch_environment("review-classifier-faults-")
 os.chdir(ROOT)
 quiet_process()
 

@@ -13,24 +13,16 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
 import yaml
 
 from commands.quiet import quiet_process
+from commands.scratch import scratch_environment
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRATCH = Path(tempfile.mkdtemp(prefix="review-classifier-bench-"))
-os.environ.update(
-    {
-        "ZENML_CONFIG_PATH": str(SCRATCH / "config"),
-        "ZENML_REPOSITORY_PATH": str(SCRATCH / "repository"),
-        "ZENML_CUSTOM_SOURCE_ROOT": str(ROOT),
-        "ZENML_ANALYTICS_OPT_IN": "false",
-    }
-)
+SCRATCH = scratch_environment("review-classifier-bench-")
 os.chdir(ROOT)
 quiet_process()
 

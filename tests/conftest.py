@@ -8,28 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from commands.quiet import quiet_process
+from commands.scratch import scratch_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-_SESSION_DIR = Path(tempfile.mkdtemp(prefix="review-classifier-tests-"))
-
-os.environ.update(
-    {
-        "ZENML_CONFIG_PATH": str(_SESSION_DIR / "zenml-config"),
-        "ZENML_REPOSITORY_PATH": str(_SESSION_DIR / "repository"),
-        # Sources (steps, cache file dependencies) still resolve against the project.
-        "ZENML_CUSTOM_SOURCE_ROOT": str(PROJECT_ROOT),
-        "ZENML_ANALYTICS_OPT_IN": "false",
-        "ZENML_ENABLE_RICH_TRACEBACK": "false",
-        "BENTOML_HOME": str(_SESSION_DIR / "bentoml"),
-        "BENTOML_DO_NOT_TRACK": "true",
-        # The front door's state: never the project's own .serving/.
-        "REVIEW_CLASSIFIER_SERVING_DIR": str(_SESSION_DIR / "serving"),
-    }
-)
+_SESSION_DIR = scratch_environment("review-classifier-tests-")
+os.environ["ZENML_ENABLE_RICH_TRACEBACK"] = "false"
 quiet_process()
 
 import pandas as pd  # noqa: E402

@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Tuple, Union
 
+import pandas as pd
 import yaml
 from zenml.client import Client
+from zenml.enums import ModelStages
 from zenml.log_stores.artifact.artifact_log_store import fetch_log_records
 from zenml.models import ModelVersionResponse, PipelineRunResponse, StepRunResponse
 
@@ -16,6 +18,7 @@ import run
 from benchmarks.datasets import TINY_CANDIDATE
 from registry import production_version
 from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
+from stacks.register import main as register_stacks
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOCAL_CONFIG = yaml.safe_load((PROJECT_ROOT / "configs" / "local.yaml").read_text())
@@ -76,6 +79,30 @@ def run_training(config: Path, *flags: str) -> PipelineRunResponse:
     """Run through run.py, exactly as a user does, and return the finished run."""
     run.main(["--config", str(config), *flags])
     return Client().get_pipeline(TRAINING_PIPELINE).last_run
+
+
+def for_model(path: Path, model: str, version: Optional[Union[str, int]] = None) -> Path:
+    """The config at ``path`` rewritten for a model of the test's own (and one of its versions)."""
+    config = yaml.safe_load(path.read_text())
+    config["model"] = {"name": model, **({"version": version} if version is not None else {})}
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def production_and_worse(
+    directory: Path, reviews: pd.DataFrame, model: str, **production_parameters: Any
+) -> Tuple[PipelineRunResponse, PipelineRunResponse]:
+    """Two training runs of ``model`` on ``reviews`` on stack `local`: a production version, then a later,
+    worse one left unstaged (what a redeploy, a rollback or a fault test switches between)."""
+    assert register_stacks(["local"]) == 0
+    Client().activate_stack("local")
+    sample = directory / "sample.csv"
+    reviews.to_csv(sample, index=False)
+    production_run = run_training(for_model(write_config(directory, str(sample), **production_parameters), model))
+    worse = write_config(directory, str(sample), candidates=[USELESS_CANDIDATE], quality_minimums={})
+    worse_run = run_training(for_model(worse, model))
+    assert production_run.model_version.stage == ModelStages.PRODUCTION and worse_run.model_version.stage is None
+    return production_run, worse_run
 
 
 def production() -> Optional[ModelVersionResponse]:

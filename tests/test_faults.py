@@ -22,20 +22,12 @@ from commands import rollback, stop
 from registry import production_version
 from serving import frontdoor
 from serving.process import BENTOML
-from stacks.register import main as register_stacks
 from supervisor import processes
 from supervisor.processes import free_port, http_status
-from tests.pipeline_helpers import USELESS_CANDIDATE, run_training, write_config
+from tests.pipeline_helpers import for_model, production_and_worse, write_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MODEL = "review_classifier_fault_tests"  # its own model, so other tests' production is untouched
-
-
-def with_model(path: Path) -> Path:
-    config = yaml.safe_load(path.read_text())
-    config["model"] = {"name": MODEL}
-    path.write_text(yaml.safe_dump(config))
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +38,7 @@ def workdir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def versions(workdir: Path, sample_reviews: pd.DataFrame):
     """The numbers of a production version of the test model and of a later, non-production one."""
-    assert register_stacks(["local"]) == 0
-    Client().activate_stack("local")
-    sample = workdir / "sample.csv"
-    sample_reviews.to_csv(sample, index=False)
-    first = run_training(with_model(write_config(workdir, str(sample))))
-    second = run_training(
-        with_model(write_config(workdir, str(sample), candidates=[USELESS_CANDIDATE], quality_minimums={}))
-    )
-    assert first.model_version.stage == ModelStages.PRODUCTION and second.model_version.stage is None
+    first, second = production_and_worse(workdir, sample_reviews, MODEL)
     return str(first.model_version.number), str(second.model_version.number)
 
 
@@ -228,7 +212,7 @@ def test_status_names_another_version_answering_on_zenmls_backend(config: Path, 
 def test_a_full_artifact_store_disk_fails_the_run_naming_it_and_nothing_half_written_is_reused(
     versions, workdir: Path, tmp_path: Path
 ) -> None:
-    config = with_model(write_config(workdir, str(workdir / "sample.csv")))
+    config = for_model(write_config(workdir, str(workdir / "sample.csv")), MODEL)
     mount = tmp_path / "small-disk"
     row = faults.disk_full(config, MODEL, mount, faults.SMALL_DISK_KB)
     assert row.held, row

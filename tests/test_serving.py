@@ -42,18 +42,11 @@ from stacks.register import main as register_stacks
 from supervisor.processes import free_port
 from tests.bad_input import BAD_INPUTS
 from tests.imports import third_party_imports
-from tests.pipeline_helpers import USELESS_CANDIDATE, assert_quiet, run_training, step_logs, write_config
+from tests.pipeline_helpers import assert_quiet, production_and_worse, step_logs
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MODEL = "review_classifier_serving_tests"  # its own model, so other tests' production is untouched
 THRESHOLD = 0.8  # the production version's decision threshold: not the default, so every consumer must read it
-
-
-def with_model(path: Path, version=None) -> Path:
-    config = yaml.safe_load(path.read_text())
-    config["model"] = {"name": MODEL, **({"version": version} if version is not None else {})}
-    path.write_text(yaml.safe_dump(config))
-    return path
 
 
 def project_config(name: str, directory: Path, version="production", **parameters) -> Path:
@@ -73,16 +66,7 @@ def workdir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def trained(workdir: Path, sample_reviews: pd.DataFrame):
     """A production version of the test model and a later, worse, non-production one."""
-    assert register_stacks(["local"]) == 0
-    Client().activate_stack("local")
-    sample = workdir / "sample.csv"
-    sample_reviews.to_csv(sample, index=False)
-    production_run = run_training(with_model(write_config(workdir, str(sample), decision_threshold=THRESHOLD)))
-    worse_run = run_training(
-        with_model(write_config(workdir, str(sample), candidates=[USELESS_CANDIDATE], quality_minimums={}))
-    )
-    assert worse_run.model_version.stage is None
-    return production_run, worse_run
+    return production_and_worse(workdir, sample_reviews, MODEL, decision_threshold=THRESHOLD)
 
 
 #: Where a deployment serves: stack `local` runs the Bento as a process, `docker-serving` as a container.
