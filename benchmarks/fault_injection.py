@@ -200,9 +200,13 @@ def problems(said: str) -> str:
     return "; ".join(line.strip()[2:] for line in said.splitlines() if line.startswith("  - "))
 
 
-def killed_then_served(config: Path, model_name: str, victims: List[psutil.Process], fault: str, named: str) -> Outcome:
+def killed_then_served(
+    config: Path, model_name: str, victims: List[psutil.Process], fault: str, named: str, same_backend: bool = False
+) -> Outcome:
     """SIGKILL ``victims``, ask the public port and ``make status`` (which must name ``named``), then
-    ``make serve``: the same version must serve again from ZenML's records, with no new model version."""
+    ``make serve``: the same version must serve again from ZenML's records, with no new model version
+    (and with ``same_backend``, by the service that served before: no new one started)."""
+    backend = serving().uuid
     before = (served_version(), production(model_name), versions(model_name))
     url = f"http://127.0.0.1:{frontdoor.serving_port()}"
     sigkill(victims)
@@ -213,9 +217,10 @@ def killed_then_served(config: Path, model_name: str, victims: List[psutil.Proce
     recovery = round(time.monotonic() - started, 1)
     healthy, _ = status()
     after = (served_version(), production(model_name), versions(model_name))
+    kept = not same_backend or serving().uuid == backend
     return Outcome(
         fault,
-        held=at_once and code == 1 and named in said and healthy == 0 and after == before,
+        held=at_once and code == 1 and named in said and healthy == 0 and after == before and kept,
         failed_requests=int(answer.startswith("HTTP") or answer.startswith("refused")),
         recovery_s=recovery,
         lost=after != before,
@@ -233,6 +238,14 @@ def backend_killed(config: Path, model_name: str) -> Outcome:
 def front_door() -> List[psutil.Process]:
     master = frontdoor.master()
     return [master, *master.children()] if master is not None else []
+
+
+def front_door_killed(config: Path, model_name: str) -> Outcome:
+    """The front door (nginx's master and workers) SIGKILLed; ``make serve`` starts it again in front of the
+    backend that still runs, without a new one."""
+    return killed_then_served(
+        config, model_name, front_door(), "the front door SIGKILLed", "no front door runs", same_backend=True
+    )
 
 
 def everything_killed(config: Path, model_name: str) -> Outcome:

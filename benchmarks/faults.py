@@ -4,7 +4,7 @@ whether anything was lost, the message the user saw.
 In a throw-away ZenML store, BentoML home and serving directory, so it never touches your models or
 your front door: trains a small model of its own (the bundled dataset's fixed 2,000-review sample),
 serves it behind a front door on a free port, then runs each row of `benchmarks/fault_injection.py` in
-turn (a serving worker, the whole backend, every serving process SIGKILLed; the deploy SIGKILLed before
+turn (a serving worker, the whole backend, the front door, every serving process SIGKILLed; the deploy SIGKILLed before
 its switch; the model artifact missing, then corrupt; the artifact store's disk full during a training
 run, as root), and stops and deletes everything at the end. Last line: JSON `{"faults": [{"fault", "held",
 "failed_requests", "recovery_s", "lost", "message"}, ...]}`.
@@ -83,6 +83,7 @@ def measure() -> None:
         url = f"http://127.0.0.1:{yaml.safe_load(deploy.read_text())['parameters']['port']}"
         rows.append(faults.worker_killed(url))
         rows.append(faults.backend_killed(deploy, MODEL_NAME))
+        rows.append(faults.front_door_killed(deploy, MODEL_NAME))
         rows.append(faults.everything_killed(deploy, MODEL_NAME))
         rows.append(faults.deploy_killed(deploy, MODEL_NAME, SCRATCH / "killed-deploy.log"))
         rows.extend(faults.artifact_damaged(deploy, MODEL_NAME, how) for how in ("missing", "corrupt"))

@@ -112,6 +112,13 @@ def test_the_whole_backend_killed_is_named_and_make_serve_restores_it(config: Pa
     assert "is not running" in row.message and "no service answers ready through the front door" in row.message
 
 
+def test_the_front_door_killed_is_named_and_make_serve_restarts_it_without_a_new_backend(config: Path, versions):
+    row = faults.front_door_killed(config, MODEL)
+    assert row.held, row
+    assert row.message.startswith("public port: refused"), row.message
+    assert "no front door runs" in row.message
+
+
 def test_every_serving_process_killed_needs_no_hand_cleaning(config: Path, versions) -> None:
     pid_file = frontdoor.state_dir() / "nginx.pid"
     assert int(pid_file.read_text()) == frontdoor.master().pid  # left behind by the kill, as by a restart

@@ -383,8 +383,17 @@ def test_redeploy_under_load_switches_once_without_a_failed_request(service: str
     assert_consistent(service, new, capsys)
 
 
+def serving_version(url: str, workdir: Path, number: int) -> None:
+    """Version ``number`` production and served at ``url``: deployed only if another version serves there
+    (as when the test that needs it runs without the redeploy test before it)."""
+    Client().get_model_version(MODEL, number).set_stage(ModelStages.PRODUCTION, force=True)
+    if status.metadata(url)["model_version"] != str(number):
+        deploy_again(workdir, url)
+
+
 def test_rollback_serves_the_previous_production_version_again(service: str, trained, workdir: Path, capsys):
     production_run, worse_run = trained
+    serving_version(service, workdir, worse_run.model_version.number)
     config = deploy_config(workdir, port=port_of(service))
     with traffic(service) as responses:
         assert rollback.main(["--config", str(config), "--reason", "worse in production"]) == 0
