@@ -96,6 +96,14 @@ def tree(service: BaseDeploymentService) -> List[psutil.Process]:
     return [daemon, *daemon.children(recursive=True)]
 
 
+def alive(process: psutil.Process) -> bool:
+    """Running, not merely waiting to be reaped (a daemon's parent is init, which may reap late)."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def workers(service: BaseDeploymentService) -> List[psutil.Process]:
     found = []
     for process in tree(service):
@@ -285,20 +293,23 @@ def deploy_killed(config: Path, model_name: str, log: Path) -> Outcome:
     finally:
         processes.stop(deploying)
     orphan = next(s for s in services() if s.uuid != old.uuid)
+    orphan_processes = tree(orphan)
     still_served = served_version() == old.config.model_version and frontdoor.routed_backend(port) == old.config.port
     code, said = status()
     recovery = serve(config)
     healthy, _ = status()
-    left = processes.port_holder(orphan.config.port)
+    # The next deploy takes the orphan's port (the front door's standby port) itself: what must be gone is the
+    # orphan's processes.
+    left = [p.pid for p in orphan_processes if alive(p)]
     failed = failures(responses)
     return Outcome(
         "the deploy SIGKILLed between the new backend's start and the switch",
-        held=not failed and still_served and code == 1 and healthy == 0 and left is None and len(services()) == 1,
+        held=not failed and still_served and code == 1 and healthy == 0 and not left and len(services()) == 1,
         failed_requests=len(failed),
         recovery_s=recovery,
         lost=served_version() != old.config.model_version,
         message=f"make status (exit {code}): {problems(said)}"
-        + (f"; the orphan's port {orphan.config.port} still held by {left}" if left else ""),
+        + (f"; the orphan's processes {left} still run" if left else ""),
     )
 
 

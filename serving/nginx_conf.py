@@ -27,8 +27,10 @@ CONNECTIONS = 8192
 PER_CLIENT = 256
 #: How long a client may stay silent in its request headers or body (and a response unread).
 CLIENT_TIMEOUT = "10s"
-#: Idle upstream connections each worker keeps to each backend.
+#: Idle upstream connections each worker keeps to each backend, and the requests each carries before it is
+#: replaced (kept connections save a connect per request; replacing them keeps the backend's workers evenly loaded).
 UPSTREAM_IDLE = 64
+UPSTREAM_REQUESTS = 100
 _render_template = renderer(Path(__file__).parent / "templates")
 
 
@@ -63,6 +65,7 @@ def render(port: int, backends: Backends, flag: Path, *, user: Optional[str] = N
         per_client=PER_CLIENT,
         client_timeout=CLIENT_TIMEOUT,
         upstream_idle=UPSTREAM_IDLE,
+        upstream_requests=UPSTREAM_REQUESTS,
         max_body=MAX_BODY,
         temp_paths=TEMP_PATHS,
         backend_header=BACKEND_HEADER,

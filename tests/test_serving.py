@@ -31,6 +31,7 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import BentoML
 
 import run
 import steps.deploy
+from benchmarks.fault_injection import alive
 from commands import rollback, status, stop
 from registry import deployed_services, load_classifier
 from review_classifier.metrics import classification_metrics, labels_of
@@ -434,14 +435,6 @@ def test_a_version_failing_at_start_up_leaves_the_old_one_serving(service: str, 
     assert {r.version for r in responses} == {before.config.model_version}
     assert [s.uuid for s in deployed_services(deployer)] == [before.uuid]
     assert_consistent(service, before.config.model_version, capsys)
-
-
-def alive(process: psutil.Process) -> bool:
-    """Running, not merely waiting to be reaped (a daemon's parent is init, which may reap late)."""
-    try:
-        return process.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 def test_stop_after_a_failed_deploy_stops_everything(service: str) -> None:
