@@ -274,7 +274,9 @@ def deploy_killed(config: Path, model_name: str, log: Path) -> Outcome:
     port = frontdoor.serving_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, str(ROOT / "run.py"), "--config", str(config)]
-    deploying = processes.start(command, log, cwd=ROOT)
+    # On the stack this process deploys with, whatever another process or test made the store's default.
+    environment = {**os.environ, "ZENML_ACTIVE_STACK_ID": str(Client().active_stack_model.id)}
+    deploying = processes.start(command, log, environment, cwd=ROOT)
     try:
         with traffic(url) as responses:
 

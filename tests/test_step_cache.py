@@ -105,7 +105,7 @@ def runs(tmp_path_factory, sample_reviews: pd.DataFrame) -> List[Dict[str, str]]
     shutil.copytree(
         PROJECT_ROOT,
         project,
-        ignore=shutil.ignore_patterns(".git", ".venv", ".zen", "data", "benchmarks", "__pycache__"),
+        ignore=shutil.ignore_patterns(".git", ".venv", ".zen", "data", "__pycache__"),
     )
     sample, env = client_workspace(base, sample_reviews.head(400))
     env["ZENML_CUSTOM_SOURCE_ROOT"] = str(project)
