@@ -1,11 +1,12 @@
-"""Faults injected for real into the locally served model, each as one row: what the user saw, what the
-system did on its own, and whether what the issue promises held.
+"""Faults injected for real into the locally served model and into a stack's services, each as one row: what
+the user saw, what the system did on its own, and whether what the issue promises held.
 
-One place for both callers: ``tests/test_faults.py`` runs each row on its own model and free port and
+One place for every caller: ``tests/test_faults.py`` runs each serving row on its own model and free port and
 asserts on the row and on the system afterwards; ``benchmarks/faults.py`` runs them on a model of its own
-in a throw-away ZenML store and prints the table. Nothing here is simulated: processes are SIGKILLed, the deploy
-command is killed mid-way, artifact files are removed or overwritten (and put back). Every wait goes
-through :func:`supervisor.processes.wait_ready`, so it ends with its cause.
+in a throw-away ZenML store and prints the table; ``tests/remote/docker_flow.py`` fails the container world's
+server and store during a ``docker``-stack run. Nothing here is simulated: processes are SIGKILLed or stopped,
+the deploy command is killed mid-way, artifact files are removed or overwritten (and put back), a disk fills, a
+port refuses. Every wait goes through :func:`supervisor.processes.wait_ready`, so it ends with its cause.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import httpx
 import psutil
@@ -33,7 +35,9 @@ from commands.pipeline import run_pipeline
 from registry import deployed_services, production_version
 from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE, TRAINING_PIPELINE
 from serving import frontdoor
-from serving.traffic import Response, traffic
+from serving.traffic import Response, traffic, until_answered
+from stacks import zenml_server
+from stacks.containers import state
 from supervisor import processes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,23 +57,6 @@ class Outcome(NamedTuple):
     recovery_s: float
     lost: bool
     message: str
-
-
-class Watching:
-    """What a wait on something already running watches (:class:`supervisor.processes.Watched`): its check says
-    when it is done, so it never fails on its own; its log is quoted if the wait ends without it."""
-
-    def __init__(self, log: str) -> None:
-        self.log = log
-
-    def failure(self) -> Optional[str]:
-        return None
-
-    def log_text(self) -> str:
-        return Path(self.log).read_text(errors="replace") if Path(self.log).is_file() else "(no log)"
-
-    def log_location(self) -> str:
-        return self.log
 
 
 def status() -> Tuple[int, str]:
@@ -128,12 +115,6 @@ def wait_for(name: str, ready: Callable[[], bool], watched: processes.Watched, t
     return round(time.monotonic() - started, 2)
 
 
-def answered(responses: List[Response], more: int, watched: processes.Watched) -> None:
-    """Let the clients get ``more`` answers past this point."""
-    target = len(responses) + more
-    wait_for(f"{more} more answers through the front door", lambda: len(responses) >= target, watched)
-
-
 def failures(responses: List[Response]) -> List[str]:
     return [r.error or "" for r in responses if r.version is None]
 
@@ -169,9 +150,9 @@ def worker_killed(url: str, threads: int = 8) -> Outcome:
     """One serving worker SIGKILLed under load: the others go on answering, the arbiter starts a new one."""
     service = serving()
     before = workers(service)
-    daemon = Watching(service.status.log_file)
+    daemon = processes.LogOnly(Path(service.status.log_file))
     with traffic(url, threads=threads) as responses:
-        answered(responses, 50, daemon)
+        until_answered(responses, 50, daemon)
         sigkill([before[0]])
         gone = before[0].pid
         recovery = wait_for(
@@ -179,7 +160,7 @@ def worker_killed(url: str, threads: int = 8) -> Outcome:
             lambda: len(workers(service)) == len(before) and gone not in {w.pid for w in workers(service)},
             daemon,
         )
-        answered(responses, 50, daemon)
+        until_answered(responses, 50, daemon)
     code, _ = status()
     failed = failures(responses)
     return Outcome(
@@ -291,7 +272,7 @@ def deploy_killed(config: Path, model_name: str, log: Path) -> Outcome:
 
             wait_for("the new backend of the deploy to listen", new_backend_listens, deploying, timeout=600)
             os.killpg(deploying.pid, signal.SIGKILL)
-            answered(responses, 20, Watching(str(frontdoor.state_dir() / "error.log")))
+            until_answered(responses, 20, processes.LogOnly(frontdoor.state_dir() / "error.log"))
     finally:
         processes.stop(deploying)
     orphan = next(s for s in services() if s.uuid != old.uuid)
@@ -343,12 +324,12 @@ def artifact_damaged(config: Path, model_name: str, how: str) -> Outcome:
     artifact = production_version(model_name).get_artifact("model")
     error = ""
     with damaged(artifact.uri, how), traffic(url) as responses:
-        answered(responses, 20, Watching(str(frontdoor.state_dir() / "error.log")))
+        until_answered(responses, 20, processes.LogOnly(frontdoor.state_dir() / "error.log"))
         try:
             serve(config)
         except Exception as raised:  # the refusal is the row's point: quoted, never hidden
             error = str(raised)
-        answered(responses, 20, Watching(str(frontdoor.state_dir() / "error.log")))
+        until_answered(responses, 20, processes.LogOnly(frontdoor.state_dir() / "error.log"))
     code, _ = status()
     failed = failures(responses)
     return Outcome(
@@ -373,23 +354,25 @@ def small_disk(path: Path, size_kb: int) -> Iterator[Path]:
 
 
 @contextmanager
-def stack_storing_in(path: Path, name: str = "fault-small-disk") -> Iterator[None]:
-    """The active stack with its artifact store replaced by a local one at ``path``, active until the block
-    ends; then the stack before is active again and this one and its store are deleted."""
+def stack_with(name: str, replaced: Dict[StackComponentType, Tuple[str, Dict[str, Any]]]) -> Iterator[None]:
+    """The active stack with the components of ``replaced`` (type -> flavor, configuration) made new under
+    ``name``, active until the block ends; then the stack before is active again, and this one and its new
+    components are deleted."""
     client = Client()
     before = client.active_stack_model
-    (orchestrator,) = before.components[StackComponentType.ORCHESTRATOR]
-    client.create_stack_component(name, "local", StackComponentType.ARTIFACT_STORE, {"path": str(path)})
-    client.create_stack(
-        name, components={StackComponentType.ORCHESTRATOR: orchestrator.name, StackComponentType.ARTIFACT_STORE: name}
-    )
+    components = {kind: found[0].name for kind, found in before.components.items()}
+    for kind, (flavor, configuration) in replaced.items():
+        client.create_stack_component(name, flavor, kind, configuration)
+        components[kind] = name
+    client.create_stack(name, components=components)
     client.activate_stack(name)
     try:
         yield
     finally:
         client.activate_stack(before.id)
         client.delete_stack(name)
-        client.delete_stack_component(name, StackComponentType.ARTIFACT_STORE)
+        for kind in replaced:
+            client.delete_stack_component(name, kind)
 
 
 def disk_full(config: Path, model_name: str, mount: Path, size_kb: int) -> Outcome:
@@ -397,7 +380,8 @@ def disk_full(config: Path, model_name: str, mount: Path, size_kb: int) -> Outco
     naming the disk, production stays; with room again, a re-run completes and re-runs the step that failed."""
     before = production(model_name)
     error = ""
-    with small_disk(mount, size_kb), stack_storing_in(mount):
+    store = {StackComponentType.ARTIFACT_STORE: ("local", {"path": str(mount)})}
+    with small_disk(mount, size_kb), stack_with("fault-small-disk", store):
         try:
             run_pipeline(config)
         except Exception as raised:  # the failure is the row's point: quoted, never hidden
@@ -423,4 +407,161 @@ def disk_full(config: Path, model_name: str, mount: Path, size_kb: int) -> Outco
         recovery_s=recovery,
         lost=after_failure != before,
         message=first_line(error),
+    )
+
+
+def registry_unreachable(config: Path) -> Outcome:
+    """A run on a stack that builds its step image here and pushes it to a registry nothing answers at (a
+    free port): refused in one line naming the registry, before any image is built or any step runs."""
+    runs = Client().list_pipeline_runs(size=1).total
+    port = processes.free_port()
+    pushing_to = {
+        StackComponentType.ORCHESTRATOR: ("local_docker", {}),
+        StackComponentType.CONTAINER_REGISTRY: ("default", {"uri": f"127.0.0.1:{port}"}),
+        StackComponentType.IMAGE_BUILDER: ("local", {}),
+    }
+    message = ""
+    started = time.monotonic()
+    with stack_with("fault-unreachable-registry", pushing_to):
+        try:
+            run_pipeline(config)
+        except SystemExit as refused:
+            message = str(refused.code)
+    seconds = round(time.monotonic() - started, 1)
+    no_run = Client().list_pipeline_runs(size=1).total == runs
+    return Outcome(
+        "the container registry unreachable at image push",
+        held=f"127.0.0.1:{port}" in message and "\n" not in message and no_run,
+        failed_requests=0,
+        recovery_s=seconds,
+        lost=False,
+        message=message,
+    )
+
+
+#: How much of a faulted step's log a row keeps.
+LOG_TAIL = 4000
+#: A failing run's bound: the first step's container starts, its attempts fail and ZenML's client gives up on a
+#: server after its own retries (about 30 s a request).
+FAILING_RUN_TIMEOUT_S = 900
+
+
+class FaultedRun(NamedTuple):
+    """A run a stack service failed under, as the user and ZenML saw it."""
+
+    message: str
+    seconds: float
+    run_id: Optional[str]
+    #: Step name -> its step runs, as ZenML recorded them (a retried attempt is a step run of its own).
+    attempts: Dict[str, int]
+    #: The retries the faulted step's container logged.
+    retries: int
+    step_log: str
+    production_before: Optional[str]
+    production_after: Optional[str]
+
+
+def step_containers(docker: Any, step: str, running: bool = True) -> List[Any]:
+    """The containers of ``step`` (ZenML's step entrypoint, ``--step_name STEP``), the newest first; only running
+    ones unless ``running`` is False."""
+    found = []
+    for container in docker.containers.list(all=not running, filters={"status": "running"} if running else None):
+        args = container.attrs.get("Args") or []
+        if "--step_name" in args and args[args.index("--step_name") + 1 :][:1] == [step]:
+            found.append(container)
+    return sorted(found, key=lambda container: container.attrs["Created"], reverse=True)
+
+
+def run_faulted(
+    config: Path, model_name: str, docker: Any, step: str, fault: Callable[[], AbstractContextManager]
+) -> FaultedRun:
+    """A training run of ``config`` on a container stack, with ``fault`` injected once ``step``'s container
+    runs and lifted once the run has failed: the message the user saw, and what ZenML recorded."""
+    before = production(model_name)
+    errors: List[str] = []
+
+    def run() -> None:
+        try:
+            run_pipeline(config)
+            errors.append("")
+        except Exception as error:  # the failure is the row's point: quoted, never hidden
+            errors.append(f"{type(error).__name__}: {error}")
+
+    thread = threading.Thread(target=run, name="faulted-run", daemon=True)
+    thread.start()
+    in_this_process = processes.LogOnly()
+
+    def started_or_ended() -> bool:
+        return bool(step_containers(docker, step)) or not thread.is_alive()
+
+    wait_for(f"the container of step {step}", started_or_ended, in_this_process, timeout=600)
+    with fault():
+        started = time.monotonic()
+        wait_for("the faulted run to end", lambda: not thread.is_alive(), in_this_process, FAILING_RUN_TIMEOUT_S)
+        seconds = round(time.monotonic() - started, 1)
+    last = Client().get_pipeline(TRAINING_PIPELINE).last_run
+    attempts: Dict[str, int] = {}
+    for attempt in Client().list_run_steps(pipeline_run_id=last.id, exclude_retried=False, size=100).items:
+        attempts[attempt.name] = attempts.get(attempt.name, 0) + 1
+    (container, *_) = step_containers(docker, step, running=False)
+    step_log = container.logs().decode(errors="replace")
+    return FaultedRun(
+        errors[0] if errors else "",
+        seconds,
+        str(last.id),
+        attempts,
+        step_log.count(f"before retrying step `{step}`"),
+        step_log[-LOG_TAIL:],
+        before,
+        production(model_name),
+    )
+
+
+@contextmanager
+def port_refused(port: int) -> Iterator[None]:
+    """Connections to ``port`` refused at once (an iptables rule, root only) until the block ends. The service
+    behind it runs on and keeps what it holds, as a store behind a network outage does."""
+    rule = ["INPUT", "-p", "tcp", "--dport", str(port), "-j", "REJECT", "--reject-with", "tcp-reset"]
+    subprocess.run(["iptables", "-I", *rule], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["iptables", "-D", *rule], check=True)
+
+
+@contextmanager
+def server_stopped(state_dir: Path) -> Iterator[None]:
+    """The container world's ZenML server stopped until the block ends, then started again on its port with its
+    database, and recorded in the world's state so that ``make stop-containers`` stops the new process."""
+    with state.locked(state_dir):
+        world = state.load(state_dir)
+        server = world.started.pop("zenml-server")
+        processes.stop(server)
+        state.save(state_dir, world)
+    try:
+        yield
+    finally:
+        with state.locked(state_dir):
+            world = state.load(state_dir)
+            port = int(world.zenml_url.rsplit(":", 1)[1])
+            world.started["zenml-server"] = zenml_server.start_server(
+                Path(server.log).parent, port, world.zenml_password
+            )
+            state.save(state_dir, world)
+
+
+def recovered(fault: str, faulted: FaultedRun, names: str, rerun_status: str, rerun_s: float, cached: int) -> Outcome:
+    """The row of a run a service failed under (:func:`run_faulted`), once the service answers again and a re-run
+    of the same config took ``rerun_s``: the message must name ``names`` (the service), production must be
+    unchanged, and the re-run must complete, reusing ``cached`` steps from the cache."""
+    return Outcome(
+        fault,
+        held=names in faulted.message
+        and faulted.production_after == faulted.production_before
+        and rerun_status == ExecutionStatus.COMPLETED.value
+        and cached > 0,
+        failed_requests=0,
+        recovery_s=rerun_s,
+        lost=faulted.production_after != faulted.production_before,
+        message=first_line(faulted.message),
     )

@@ -5,8 +5,10 @@ In a throw-away ZenML store, BentoML home and serving directory, so it never tou
 your front door: trains a small model of its own (the bundled dataset's fixed 2,000-review sample),
 serves it behind a front door on a free port, then runs each row of `benchmarks/fault_injection.py` in
 turn (a serving worker, the whole backend, the front door, every serving process SIGKILLed; the deploy SIGKILLed before
-its switch; the model artifact missing, then corrupt; the artifact store's disk full during a training
-run, as root), and stops and deletes everything at the end. Last line: JSON `{"faults": [{"fault", "held",
+its switch; the model artifact missing, then corrupt; a registry that does not answer when a run starts;
+the artifact store's disk full during a training run, as root), and stops and deletes everything at the end.
+The stack's server and S3 store failing during a run need the container world: `tests/test_docker_stack.py`
+injects them and reports their rows. Last line: JSON `{"faults": [{"fault", "held",
 "failed_requests", "recovery_s", "lost", "message"}, ...]}`.
 """
 
@@ -89,6 +91,7 @@ def measure() -> None:
         rows.extend(faults.artifact_damaged(deploy, MODEL_NAME, how) for how in ("missing", "corrupt"))
     finally:
         stop.main()
+    rows.append(faults.registry_unreachable(training))
     if os.geteuid() == 0:  # mounting the small disk needs root
         rows.append(faults.disk_full(training, MODEL_NAME, SCRATCH / "small-disk", faults.SMALL_DISK_KB))
     else:

@@ -11,7 +11,7 @@ import errno
 import shutil
 import sys
 from pathlib import Path
-from typing import Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional
 
 import yaml
 
@@ -100,20 +100,59 @@ def configs_by_pipeline(folder: Path = CONFIGS) -> Dict[str, List[str]]:
     return found
 
 
+def require_registry() -> None:
+    """The step image is pushed before any step runs: a registry that does not answer is named now, in one
+    line, not after the image is built."""
+    from stacks.reachability import unreachable_registry
+
+    problem = unreachable_registry()
+    if problem:
+        sys.exit(f"error: {problem}")
+
+
 def run_pipeline(path: Path, no_cache: bool = False) -> None:
     """Run the pipeline of the config at ``path`` on the active stack, once the config and the stack fit."""
     config = read_config(path)
     require_stack(config)
     require_model_deployer(config)
-    from pipelines import PIPELINES  # ZenML and TensorFlow: only once the arguments are known to be good
-
-    options = {"enable_cache": False} if no_cache else {}
+    require_registry()
+    pipeline = configured_pipeline(config, no_cache)
     try:
-        PIPELINES[config.pipeline].with_options(config_path=str(config.path), **options)()
-    except OSError as error:
-        if error.errno != errno.ENOSPC:
+        pipeline()
+    except Exception as error:
+        explained = explain_failure(error)
+        if explained is None:
             raise
-        raise DiskFull(full_disk_message(error)) from error
+        raise explained from error
+
+
+def configured_pipeline(config: RunConfig, no_cache: bool = False) -> Any:
+    """The pipeline ``config`` names, given the step image of the active stack (``pipelines/docker_settings.py``,
+    used by container stacks only), then the config file over it, so a config's own settings win."""
+    from pipelines import PIPELINES  # ZenML and TensorFlow: only once the arguments are known to be good
+    from pipelines.docker_settings import active_image, docker_settings
+
+    pipeline = PIPELINES[config.pipeline].with_options(settings={"docker": docker_settings(active_image())})
+    return pipeline.with_options(config_path=str(config.path), **({"enable_cache": False} if no_cache else {}))
+
+
+def explain_failure(error: Exception) -> Optional[Exception]:
+    """The cause of a failed run in the user's terms, when it is one of the stack's: a full disk, or a
+    server or store that stopped answering during the run; None when it is none of them."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return DiskFull(full_disk_message(error))
+    from stacks.reachability import unreachable_artifact_store, unreachable_server
+
+    down = unreachable_server() or unreachable_artifact_store()
+    if down is None:
+        return None
+    return ServiceDown(
+        f"the run stopped: {down}. Once it answers again, run again: the steps that completed are reused from the cache"
+    )
+
+
+class ServiceDown(RuntimeError):
+    """A run stopped because a service of the stack (the ZenML server, the artifact store) stopped answering."""
 
 
 class DiskFull(OSError):

@@ -9,7 +9,6 @@ from zenml import Model, pipeline
 from zenml.client import Client
 from zenml.enums import ModelStages
 
-from pipelines.docker_settings import DOCKER_SETTINGS
 from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE, MODEL_NAME
 from review_classifier.serving_targets import KUBERNETES, TARGET_OF_ORCHESTRATOR, KubernetesServing, VertexServing
 from steps.deploy import bento_builder, bento_image, deploy
@@ -20,7 +19,6 @@ from steps.remote_deploy import bento_and_image, deploy_to_kubernetes, deploy_to
     name=DEPLOYMENT_PIPELINE,
     model=Model(name=MODEL_NAME, version=ModelStages.PRODUCTION),
     tags=["deployment"],
-    settings={"docker": DOCKER_SETTINGS},
 )
 def deployment_pipeline(
     port: int = 3000,

@@ -133,7 +133,3 @@ def active_image() -> str:
 
     (orchestrator,) = Client().active_stack_model.components[StackComponentType.ORCHESTRATOR]
     return IMAGE_OF_ORCHESTRATOR.get(orchestrator.flavor_name, "docker")
-
-
-#: What the pipelines carry: the image of the stack they are run on (run.py imports them once it is known).
-DOCKER_SETTINGS = docker_settings(active_image())

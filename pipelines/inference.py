@@ -7,7 +7,6 @@ from typing import Optional
 from zenml import Model, pipeline
 from zenml.enums import ModelStages
 
-from pipelines.docker_settings import DOCKER_SETTINGS
 from review_classifier.dataset import DatasetSchema
 from review_classifier.drift import DriftSettings
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, MODEL_NAME
@@ -18,7 +17,6 @@ from steps.inference import check_drift, drift_gate, ingest_texts, predict
     name=BATCH_INFERENCE_PIPELINE,
     model=Model(name=MODEL_NAME, version=ModelStages.PRODUCTION),
     tags=["inference"],
-    settings={"docker": DOCKER_SETTINGS},
 )
 def inference_pipeline(
     data_uri: str,

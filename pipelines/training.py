@@ -6,7 +6,6 @@ from typing import Dict, List, Optional
 
 from zenml import Model, pipeline
 
-from pipelines.docker_settings import DOCKER_SETTINGS
 from pipelines.model_card import MODEL_CARD
 from review_classifier.dataset import DatasetSchema
 from review_classifier.metrics import check_threshold
@@ -38,7 +37,6 @@ DEFAULT_QUALITY_MINIMUMS = {"accuracy": 0.9, "roc_auc": 0.95}
     name=TRAINING_PIPELINE,
     model=Model(name=MODEL_NAME, tags=["text-classification", "keras"], **MODEL_CARD),
     tags=["training"],
-    settings={"docker": DOCKER_SETTINGS},
 )
 def training_pipeline(
     data_uri: str = BUNDLED_DATA,

@@ -16,6 +16,7 @@ from typing import Iterator, List, NamedTuple, Optional, Tuple
 import httpx
 
 from serving.nginx_conf import BACKEND_HEADER, answering_port
+from supervisor import processes
 
 TEXT = "Love this dress, the fabric is soft and it fits perfectly"
 
@@ -71,16 +72,17 @@ def traffic(url: str, threads: int = 4, keep_alive: bool = False, limit: int = 2
             worker.join()
 
 
-def until_answered(responses: List[Response], more: int, timeout: float = 120) -> None:
-    """Let the clients get ``more`` answers past this point; past ``timeout``, fail with the last answer."""
-    target, deadline = len(responses) + more, time.monotonic() + timeout
-    while len(responses) < target:
-        if time.monotonic() > deadline:
-            raise TimeoutError(
-                f"the clients got {more - target + len(responses)} of {more} answers in {timeout:.0f} s; "
-                f"last: {responses[-1] if responses else None}"
-            )
-        time.sleep(0.05)
+def until_answered(
+    responses: List[Response], more: int, watched: processes.Watched = processes.LogOnly(), timeout: float = 120
+) -> None:
+    """Let the clients get ``more`` answers past this point; a failure of ``watched`` (what serves them) or the
+    deadline ends the wait with its cause and the last answer."""
+    target = len(responses) + more
+    try:
+        processes.wait_ready(f"{more} more answers", lambda: len(responses) >= target, watched, timeout, 0.05)
+    except processes.NotReady as error:
+        last = responses[-1] if responses else None
+        raise processes.NotReady(f"{error}\nthe clients' last answer: {last}") from error
 
 
 def takeovers(responses: List[Response]) -> List[Tuple[int, List[Response]]]:

@@ -168,8 +168,8 @@ def deploy(bento: str, image: Optional[str] = None, port: int = 3000, timeout: i
     deployer = BentoMLModelDeployer.get_active_model_deployer()
     context = get_step_context()
     previous = stop_orphans(deployer)
-    if frontdoor.master() is None and (kept := [s for s in previous if still_serving(s, context.model)]):
-        return restore_front_door(deployer, port, kept[0], previous)
+    if frontdoor.master() is None and (kept := next((s for s in previous if still_serving(s, context.model)), None)):
+        return restore_front_door(deployer, port, kept, previous)
     backend = frontdoor.standby_port()
     common = dict(
         # ZenML's record of the service names the version it serves (and links it to that version): what

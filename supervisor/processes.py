@@ -98,6 +98,23 @@ class Started:
         return self.log
 
 
+class LogOnly:
+    """What a wait on something already running, or on no process at all, watches: only a log (if any) to
+    quote. It never fails on its own, so the wait ends when its check holds or at its deadline."""
+
+    def __init__(self, log: Optional[Path] = None) -> None:
+        self.log = log
+
+    def failure(self) -> Optional[str]:
+        return None
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log and self.log.is_file() else "(no log)"
+
+    def log_location(self) -> str:
+        return str(self.log) if self.log else "(no log)"
+
+
 def start(argv: List[str], log: Path, env: Optional[Mapping[str, str]] = None, cwd: Optional[Path] = None) -> Started:
     """``argv`` in a session of its own, its output appended to ``log``.
 

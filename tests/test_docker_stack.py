@@ -8,7 +8,6 @@ the runtime fails here with the command that installs it; nothing is skipped.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
@@ -47,7 +46,7 @@ def world(container_world):
 
 @pytest.fixture(scope="module")
 def flow(world, tmp_path_factory, sample_reviews):
-    """tests/remote/docker_flow.py against the world; its JSON result, and when it started."""
+    """tests/remote/docker_flow.py against the world; its JSON result."""
     base = tmp_path_factory.mktemp("docker-flow")
     sample, env = client_workspace(base, sample_reviews)
     s3(world).upload_file(str(sample), object_store.BUCKET, "zenml/data/sample.csv")
@@ -61,20 +60,17 @@ def flow(world, tmp_path_factory, sample_reviews):
             "PREDICTIONS_URI": f"s3://{object_store.BUCKET}/zenml/predictions/new_reviews.csv",
         }
     )
-    started = time.time()
-    return run_flow("docker_flow.py", env, timeout=2400), started
+    return run_flow("docker_flow.py", env, timeout=2400)
 
 
 def test_registration_is_idempotent_on_a_server(flow) -> None:
-    result, _ = flow
-    assert result["store_is_local"] is False
-    assert result["first_registration"].startswith("stack 'docker' created")
-    assert result["second_registration"] == "stack 'docker' unchanged"
+    assert flow["store_is_local"] is False
+    assert flow["first_registration"].startswith("stack 'docker' created")
+    assert flow["second_registration"] == "stack 'docker' unchanged"
 
 
 def test_training_runs_every_step_in_a_container_pulled_from_the_registry(world, flow) -> None:
-    result, started = flow
-    first = result["first"]
+    first = flow["first"]
     assert first["status"] == "completed" and first["stack"] == "docker"
     assert first["steps"] == dict.fromkeys(FLOW_STEPS, "completed")
     assert first["images"] and all(image.startswith(f"{world.registry}/") for image in first["images"])
@@ -82,52 +78,71 @@ def test_training_runs_every_step_in_a_container_pulled_from_the_registry(world,
     assert {image[len(world.registry) + 1 :].split("@")[0].split(":")[0] for image in first["images"]} <= set(catalog)
 
     client = daemon.client(world.docker_host)
-    events = client.events(
-        since=int(started), until=int(time.time()) + 1, filters={"type": "container", "event": "start"}, decode=True
-    )
-    ran = [event["Actor"]["Attributes"]["image"] for event in events]
-    # One container per step of each run (the first, the second and inference's): the local_docker
-    # orchestrator starts a cached step's container too, which then finds its outputs in the cache.
-    expected = sum(len(result[run]["steps"]) for run in ("first", "second", "inference"))
-    assert sum(image in first["images"] + result["inference"]["images"] for image in ran) == expected
+    # One container per step of each run: the local_docker orchestrator starts a cached step's container too,
+    # which then finds its outputs in the cache.
+    for run in ("first", "second", "inference"):
+        described = flow[run]
+        events = client.events(
+            since=int(described["started"]),
+            until=int(described["started"] + described["seconds"]) + 1,
+            filters={"type": "container", "event": "start"},
+            decode=True,
+        )
+        ran = [event["Actor"]["Attributes"]["image"] for event in events]
+        assert sum(image in described["images"] for image in ran) == len(described["steps"]), run
 
 
 def test_step_logs_are_on_the_server(flow) -> None:
-    first = flow[0]["first"]
+    first = flow["first"]
     assert all(first["logs"][step] > 0 for step in FLOW_STEPS), first["logs"]
 
 
 def test_artifacts_are_in_the_bucket(world, flow) -> None:
-    result, _ = flow
     keys = [
         item["Key"]
         for page in s3(world).get_paginator("list_objects_v2").paginate(Bucket=object_store.BUCKET)
         for item in page.get("Contents", [])
     ]
     prefix = f"s3://{object_store.BUCKET}/"
-    uris = result["first"]["artifact_uris"] + result["inference"]["artifact_uris"]
+    uris = flow["first"]["artifact_uris"] + flow["inference"]["artifact_uris"]
     assert uris and all(uri.startswith(prefix + "zenml/") for uri in uris)
     assert all(any(key.startswith(uri[len(prefix) :]) for key in keys) for uri in uris)
     assert "zenml/predictions/new_reviews.csv" in keys
 
 
 def test_the_model_version_is_promoted(flow) -> None:
-    result, _ = flow
-    assert result["production_after_first"] == 1
-    version = result["model_version"]
+    assert flow["production_after_first"] == 1
+    version = flow["model_version"]
     assert version["stage"] == "production"
     assert {"accuracy", "roc_auc"} <= set(version["test_metrics"])
     assert version["promotion"]["promoted"] is True
 
 
 def test_an_unchanged_second_run_reuses_the_image_and_the_cache(flow) -> None:
-    first, second = flow[0]["first"], flow[0]["second"]
+    first, second = flow["first"], flow["second"]
     assert second["status"] == "completed"
     assert second["images"] == first["images"]
     assert {step for step, status in second["steps"].items() if status == "cached"} == CACHED_ON_SECOND_RUN
 
 
 def test_batch_inference_runs_on_the_stack(flow) -> None:
-    inference = flow[0]["inference"]
+    inference = flow["inference"]
     assert inference["status"] == "completed" and inference["stack"] == "docker"
     assert set(inference["steps"].values()) == {"completed"}
+
+
+def test_a_zenml_server_stopped_during_a_run_fails_it_naming_the_server_and_a_rerun_completes(world, flow) -> None:
+    row, faulted = flow["faults"][0], flow["faulted"]["server"]
+    assert row["held"], row
+    assert row["message"].startswith(f"ServiceDown: the run stopped: the ZenML server at {world.zenml_url} does not")
+    assert faulted["production_after"] == faulted["production_before"] == str(flow["production_after_first"])
+
+
+def test_an_s3_store_unreachable_during_a_run_retries_then_fails_naming_the_store(world, flow) -> None:
+    row, faulted = flow["faults"][1], flow["faulted"]["store"]
+    assert row["held"], row
+    store = f"the artifact store 'docker-artifacts' at s3://{object_store.BUCKET}/zenml (endpoint {world.s3_endpoint})"
+    assert row["message"].startswith(f"ServiceDown: the run stopped: {store} does not answer")
+    # configs/docker.yaml's 2 retries: logged by the step's container, each attempt a step run of ZenML's.
+    assert faulted["retries"] == 2 and faulted["attempts"]["ingest"] == 3, faulted["step_log"]
+    assert faulted["production_after"] == faulted["production_before"] == str(flow["production_after_first"])

@@ -226,3 +226,10 @@ def test_a_full_artifact_store_disk_fails_the_run_naming_it_and_nothing_half_wri
     assert row.message.startswith("DiskFull: the run stopped: no space left on a disk")
     assert f"the artifact store 'fault-small-disk' at {mount} (" in row.message
     assert not any(str(mount) in line for line in Path("/proc/mounts").read_text().splitlines())
+
+
+def test_an_unreachable_registry_is_named_before_any_image_is_built_or_step_runs(tmp_path: Path) -> None:
+    row = faults.registry_unreachable(write_config(tmp_path, str(tmp_path / "never-read.csv")))
+    assert row.held, row
+    assert row.message.startswith("error: the container registry 'fault-unreachable-registry' of the stack ")
+    assert "the step image is pushed there before any step runs" in row.message

@@ -21,8 +21,8 @@ import yaml
 from packaging.utils import canonicalize_name
 from zenml.config import DockerSettings
 
+from commands.pipeline import configured_pipeline, read_config
 from commands.quiet import quiet_process
-from pipelines import PIPELINES
 from pipelines.docker_settings import (
     IMAGE_OF_ORCHESTRATOR,
     QUIET_ENVIRONMENT,
@@ -125,11 +125,12 @@ def test_each_stacks_lock_holds_every_distribution_its_step_containers_import(im
     assert not missing, f"imported in a {image} step container but not in {requirements_file(image)}: {missing}"
 
 
-def test_every_pipeline_carries_the_image_of_the_active_stack() -> None:
+def test_every_run_carries_the_image_of_the_active_stack() -> None:
     assert active_image() == "docker"  # the tests' stack runs in-process: the `docker` stack's settings, unused
-    for pipeline in PIPELINES.values():
-        settings = pipeline.configuration.settings["docker"]
-        assert DockerSettings.model_validate(settings.model_dump()) == docker_settings("docker")
+    for path in sorted((PROJECT_ROOT / "configs").glob("*.yaml")):
+        config = read_config(path)
+        settings = configured_pipeline(config).configuration.settings["docker"]
+        assert DockerSettings.model_validate(settings.model_dump()) == docker_settings("docker"), path.name
 
 
 def test_step_containers_are_as_quiet_as_local_runs(monkeypatch: pytest.MonkeyPatch) -> None:

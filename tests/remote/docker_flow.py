@@ -2,8 +2,9 @@
 
 Log in to the container world's server, store the S3 keys as a secret and register the
 ``docker`` stack (twice: the second time changes nothing) -> `zenml stack set docker` ->
-train from configs/docker.yaml (image built, pushed, every step in its container) -> train
-again unchanged -> batch inference. Prints one JSON object on its last line.
+train from configs/docker.yaml (image built, pushed, every step in its container) -> the same
+run with the ZenML server stopped, then with the S3 store unreachable, during it -> train again
+unchanged, both back -> batch inference. Prints one JSON object on its last line.
 
 Environment: the client workspace (ZENML_CONFIG_PATH / ZENML_REPOSITORY_PATH), the world's
 client and stack variables (stacks.containers), CONTAINERS_STATE (its state directory),
@@ -17,6 +18,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Tuple
 
 import yaml
 
@@ -26,8 +28,9 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from zenml.client import Client  # noqa: E402
 
 import run  # noqa: E402
+from benchmarks import fault_injection as faults  # noqa: E402
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, MODEL_NAME, TRAINING_PIPELINE  # noqa: E402
-from stacks.containers import login, state  # noqa: E402
+from stacks.containers import daemon, login, state  # noqa: E402
 from tests.pipeline_helpers import production, step_logs, write_config  # noqa: E402
 
 OUT = Path(os.environ["OUT_DIR"])
@@ -41,13 +44,14 @@ def docker_config(config: dict, name: str) -> Path:
     return path
 
 
-def describe(pipeline: str, seconds: float) -> dict:
+def describe(pipeline: str, started: float, seconds: float) -> dict:
     last = Client().get_pipeline(pipeline).last_run
     steps = last.steps
     return {
         "id": str(last.id),
         "status": last.status.value,
         "stack": last.stack.name,
+        "started": started,
         "seconds": round(seconds, 1),
         "build": str(last.snapshot.build.id) if last.snapshot.build else None,
         "images": sorted({image.image for image in last.snapshot.build.images.values()}) if last.snapshot.build else [],
@@ -59,10 +63,11 @@ def describe(pipeline: str, seconds: float) -> dict:
     }
 
 
-def timed(config: Path) -> float:
-    start = time.monotonic()
+def timed(config: Path) -> Tuple[float, float]:
+    """When the run of ``config`` started (epoch seconds), and how long it took."""
+    started, start = time.time(), time.monotonic()
     run.main(["--config", str(config)])
-    return time.monotonic() - start
+    return started, time.monotonic() - start
 
 
 def main() -> None:
@@ -74,14 +79,35 @@ def main() -> None:
     base = yaml.safe_load((PROJECT_ROOT / "configs" / "docker.yaml").read_text())
     # One normalization: each step is a container here, and the choice among several is the KFP spec test's.
     small = yaml.safe_load(write_config(OUT, os.environ["DATA_URI"], normalizations=[{}]).read_text())
-    training = docker_config({**small, "extra": base["extra"]}, "docker-training.yaml")
-    result["first"] = describe(TRAINING_PIPELINE, timed(training))
+    # configs/docker.yaml's step settings (ingest's retries) and extra over the small model's parameters.
+    training = docker_config({**small, "steps": base["steps"], "extra": base["extra"]}, "docker-training.yaml")
+    result["first"] = describe(TRAINING_PIPELINE, *timed(training))
     result["production_after_first"] = production().number if production() else None
-    result["second"] = describe(TRAINING_PIPELINE, timed(training))
+
+    # The stack's services fail during a run, in turn; the unchanged second run comes once both answer again.
+    docker = daemon.client(world.docker_host)
+    server_down = faults.run_faulted(
+        training, MODEL_NAME, docker, "ingest", lambda: faults.server_stopped(Path(os.environ["CONTAINERS_STATE"]))
+    )
+    store_port = int(world.s3_endpoint.rsplit(":", 1)[1])
+    store_down = faults.run_faulted(training, MODEL_NAME, docker, "ingest", lambda: faults.port_refused(store_port))
+    result["faulted"] = {"server": server_down._asdict(), "store": store_down._asdict()}
+    result["second"] = describe(TRAINING_PIPELINE, *timed(training))
+    second = result["second"]
+    cached = sum(status == "cached" for status in second["steps"].values())
+    rows = [
+        ("the ZenML server stopped during a training run on the docker stack", server_down, world.zenml_url),
+        ("the S3 store unreachable during a training run on the docker stack", store_down, world.s3_endpoint),
+    ]
+    result["faults"] = [
+        faults.recovered(fault, faulted, names, second["status"], second["seconds"], cached)._asdict()
+        for fault, faulted, names in rows
+    ]
 
     inference = yaml.safe_load((PROJECT_ROOT / "configs" / "inference.yaml").read_text())
     inference["parameters"]["output_uri"] = os.environ["PREDICTIONS_URI"]
-    result["inference"] = describe(BATCH_INFERENCE_PIPELINE, timed(docker_config(inference, "docker-inference.yaml")))
+    inference_config = docker_config(inference, "docker-inference.yaml")
+    result["inference"] = describe(BATCH_INFERENCE_PIPELINE, *timed(inference_config))
 
     version = Client().get_model_version(MODEL_NAME, result["production_after_first"])
     result["model_version"] = {
@@ -90,6 +116,7 @@ def main() -> None:
         "test_metrics": sorted(version.run_metadata.get("test_metrics", {})),
         "promotion": version.run_metadata.get("promotion", {}),
     }
+    (OUT / "result.json").write_text(json.dumps(result, indent=2))  # kept with the test's temporary files
     print(json.dumps(result))
 
 
