@@ -11,10 +11,11 @@ threshold, promotion and why); ``models --prune`` deletes the never-promoted one
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import List, Optional
 
-from commands.pipeline import configs_by_pipeline, run_pipeline
+from commands.pipeline import DiskFull, ServiceDown, configs_by_pipeline, run_pipeline
 from commands.quiet import quiet_process
 from review_classifier.names import MODEL_NAME
 
@@ -58,7 +59,10 @@ def main(argv: Optional[List[str]] = None) -> None:
         from commands.models import main as models  # ZenML only, never TensorFlow
 
         return models(args.model, prune=args.prune, dry_run=args.dry_run)
-    run_pipeline(args.config, no_cache=args.no_cache)
+    try:
+        run_pipeline(args.config, no_cache=args.no_cache)
+    except (DiskFull, ServiceDown) as stopped:  # after ZenML's own report of the failed step: the cause, in one line
+        sys.exit(f"error: {type(stopped).__name__}: {stopped}")
 
 
 if __name__ == "__main__":

@@ -361,17 +361,22 @@ def stack_with(name: str, replaced: Dict[StackComponentType, Tuple[str, Dict[str
     client = Client()
     before = client.active_stack_model
     components = {kind: found[0].name for kind, found in before.components.items()}
-    for kind, (flavor, configuration) in replaced.items():
-        client.create_stack_component(name, flavor, kind, configuration)
-        components[kind] = name
-    client.create_stack(name, components=components)
-    client.activate_stack(name)
+    made: List[StackComponentType] = []
+    stack_made = False
     try:
+        for kind, (flavor, configuration) in replaced.items():
+            client.create_stack_component(name, flavor, kind, configuration)
+            made.append(kind)
+            components[kind] = name
+        client.create_stack(name, components=components)
+        stack_made = True
+        client.activate_stack(name)
         yield
     finally:
         client.activate_stack(before.id)
-        client.delete_stack(name)
-        for kind in replaced:
+        if stack_made:
+            client.delete_stack(name)
+        for kind in made:
             client.delete_stack_component(name, kind)
 
 
@@ -461,11 +466,10 @@ class FaultedRun(NamedTuple):
     production_after: Optional[str]
 
 
-def step_containers(docker: Any, step: str, running: bool = True) -> List[Any]:
-    """The containers of ``step`` (ZenML's step entrypoint, ``--step_name STEP``), the newest first; only running
-    ones unless ``running`` is False."""
+def step_containers(docker: Any, step: str) -> List[Any]:
+    """The running containers of ``step`` (ZenML's step entrypoint, ``--step_name STEP``), the newest first."""
     found = []
-    for container in docker.containers.list(all=not running, filters={"status": "running"} if running else None):
+    for container in docker.containers.list(filters={"status": "running"}):
         args = container.attrs.get("Args") or []
         if "--step_name" in args and args[args.index("--step_name") + 1 :][:1] == [step]:
             found.append(container)
@@ -491,10 +495,16 @@ def run_faulted(
     thread.start()
     in_this_process = processes.LogOnly()
 
+    hit: List[Any] = []  # the container the fault is injected into
+
     def started_or_ended() -> bool:
-        return bool(step_containers(docker, step)) or not thread.is_alive()
+        hit[:] = step_containers(docker, step)[:1]
+        return bool(hit) or not thread.is_alive()
 
     wait_for(f"the container of step {step}", started_or_ended, in_this_process, timeout=600)
+    if not hit:
+        raise RuntimeError(f"the run ended before step {step} started, so no fault was injected: {errors[:1]}")
+    (container,) = hit
     with fault():
         started = time.monotonic()
         wait_for("the faulted run to end", lambda: not thread.is_alive(), in_this_process, FAILING_RUN_TIMEOUT_S)
@@ -503,7 +513,6 @@ def run_faulted(
     attempts: Dict[str, int] = {}
     for attempt in Client().list_run_steps(pipeline_run_id=last.id, exclude_retried=False, size=100).items:
         attempts[attempt.name] = attempts.get(attempt.name, 0) + 1
-    (container, *_) = step_containers(docker, step, running=False)
     step_log = container.logs().decode(errors="replace")
     return FaultedRun(
         errors[0] if errors else "",
@@ -521,12 +530,17 @@ def run_faulted(
 def port_refused(port: int) -> Iterator[None]:
     """Connections to ``port`` refused at once (an iptables rule, root only) until the block ends. The service
     behind it runs on and keeps what it holds, as a store behind a network outage does."""
+    if os.geteuid() != 0 or shutil.which("iptables") is None:
+        raise RuntimeError("refusing a port needs root and iptables (Debian: apt-get install iptables)")
     rule = ["INPUT", "-p", "tcp", "--dport", str(port), "-j", "REJECT", "--reject-with", "tcp-reset"]
+    rule += ["-m", "comment", "--comment", "review-classifier fault injection"]  # found by name if ever left
     subprocess.run(["iptables", "-I", *rule], check=True)
     try:
         yield
     finally:
-        subprocess.run(["iptables", "-D", *rule], check=True)
+        removed = subprocess.run(["iptables", "-D", *rule], capture_output=True, text=True)
+        if removed.returncode != 0:
+            print(f"warning: the iptables rule refusing port {port} was not removed: {removed.stderr.strip()}")
 
 
 @contextmanager

@@ -120,7 +120,10 @@ def run_pipeline(path: Path, no_cache: bool = False) -> None:
     try:
         pipeline()
     except Exception as error:
-        explained = explain_failure(error)
+        try:
+            explained = explain_failure(error)
+        except Exception:  # a probe that fails must not hide the run's own error
+            explained = None
         if explained is None:
             raise
         raise explained from error

@@ -11,9 +11,9 @@ import os
 
 from review_classifier.quiet_tensorflow import quiet_tensorflow
 
-#: ZenML's advice to drop Docker settings on a stack without containers. Every pipeline carries
-#: the one image definition of the container stacks (pipelines/docker_settings.py) so that code
-#: never changes between stacks; on `local` that advice is wrong, and it came with every run.
+#: ZenML's advice to drop Docker settings on a stack without containers. Every run carries
+#: the one image definition of the container stacks (commands/pipeline.py: configured_pipeline) so
+#: that code never changes between stacks; on `local` that advice is wrong, and it came with every run.
 UNUSED_DOCKER_SETTINGS = "[ZML002]"
 
 

@@ -81,8 +81,8 @@ def until_answered(
     try:
         processes.wait_ready(f"{more} more answers", lambda: len(responses) >= target, watched, timeout, 0.05)
     except processes.NotReady as error:
-        last = responses[-1] if responses else None
-        raise processes.NotReady(f"{error}\nthe clients' last answer: {last}") from error
+        got, last = more - (target - len(responses)), responses[-1] if responses else None
+        raise processes.NotReady(f"{error}\nthe clients got {got} of {more} answers; the last: {last}") from error
 
 
 def takeovers(responses: List[Response]) -> List[Tuple[int, List[Response]]]:

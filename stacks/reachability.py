@@ -22,7 +22,7 @@ def _no_answer(urls: list[str]) -> Optional[str]:
     causes = []
     for url in urls:
         try:
-            httpx.get(url, timeout=TIMEOUT_S)
+            httpx.get(url, timeout=TIMEOUT_S, verify=False)  # any answer will do, from any certificate
             return None
         except httpx.TransportError as error:
             causes.append(f"{url}: {error or type(error).__name__}")
@@ -40,8 +40,8 @@ def unreachable_registry() -> Optional[str]:
 
     stack = Client().active_stack
     registry, builder = stack.container_registry, stack.image_builder
-    if registry is None or builder is None or builder.flavor != "local":
-        return None
+    if registry is None or builder is None or builder.flavor != "local" or stack.orchestrator.flavor == "local":
+        return None  # no registry, a remote builder, or steps in this process: nothing pushed from here
     host = registry.config.uri.split("/", 1)[0]
     cause = _no_answer([f"https://{host}/v2/", f"http://{host}/v2/"])
     if cause is None:
@@ -66,7 +66,8 @@ def unreachable_server() -> Optional[str]:
 
 
 def unreachable_artifact_store() -> Optional[str]:
-    """What to tell the user if the active stack's artifact store does not answer; None otherwise.
+    """What to tell the user if the active stack's artifact store cannot be reached (no answer, or no access:
+    the cause says which); None otherwise.
 
     Asked through ZenML's own filesystem for the store, so it is the same client, endpoint and credentials
     the steps use.
@@ -75,9 +76,12 @@ def unreachable_artifact_store() -> Optional[str]:
 
     store = Client().active_stack.artifact_store
     try:
+        invalidate = getattr(getattr(store, "filesystem", None), "invalidate_cache", None)
+        if invalidate:  # an fsspec filesystem answers from its listings cache, without asking the store
+            invalidate()
         store.exists(store.path)
     except Exception as error:  # whatever the filesystem raises is the cause to show
         endpoint = (getattr(store.config, "client_kwargs", None) or {}).get("endpoint_url")
         where = f"{store.path}" + (f" (endpoint {endpoint})" if endpoint else "")
-        return f"the artifact store '{store.name}' at {where} does not answer ({type(error).__name__}: {error})"
+        return f"the artifact store '{store.name}' at {where} cannot be reached ({type(error).__name__}: {error})"
     return None

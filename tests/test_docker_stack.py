@@ -142,7 +142,7 @@ def test_an_s3_store_unreachable_during_a_run_retries_then_fails_naming_the_stor
     row, faulted = flow["faults"][1], flow["faulted"]["store"]
     assert row["held"], row
     store = f"the artifact store 'docker-artifacts' at s3://{object_store.BUCKET}/zenml (endpoint {world.s3_endpoint})"
-    assert row["message"].startswith(f"ServiceDown: the run stopped: {store} does not answer")
+    assert row["message"].startswith(f"ServiceDown: the run stopped: {store} cannot be reached (")
     # configs/docker.yaml's 2 retries: logged by the step's container, each attempt a step run of ZenML's.
     assert faulted["retries"] == 2 and faulted["attempts"]["ingest"] == 3, faulted["step_log"]
     assert faulted["production_after"] == faulted["production_before"] == str(flow["production_after_first"])
