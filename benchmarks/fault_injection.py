@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
@@ -95,7 +96,7 @@ def workers(service: BaseDeploymentService) -> List[psutil.Process]:
     found = []
     for process in tree(service):
         with contextlib.suppress(psutil.Error):
-            if WORKER in process.cmdline() and process.status() != psutil.STATUS_ZOMBIE:
+            if WORKER in process.cmdline() and alive(process):
                 found.append(process)
     return found
 
@@ -456,7 +457,6 @@ class FaultedRun(NamedTuple):
 
     message: str
     seconds: float
-    run_id: Optional[str]
     #: Step name -> its step runs, as ZenML recorded them (a retried attempt is a step run of its own).
     attempts: Dict[str, int]
     #: The retries the faulted step's container logged.
@@ -510,15 +510,13 @@ def run_faulted(
         wait_for("the faulted run to end", lambda: not thread.is_alive(), in_this_process, FAILING_RUN_TIMEOUT_S)
         seconds = round(time.monotonic() - started, 1)
     last = Client().get_pipeline(TRAINING_PIPELINE).last_run
-    attempts: Dict[str, int] = {}
-    for attempt in Client().list_run_steps(pipeline_run_id=last.id, exclude_retried=False, size=100).items:
-        attempts[attempt.name] = attempts.get(attempt.name, 0) + 1
+    steps = Client().list_run_steps(pipeline_run_id=last.id, exclude_retried=False, size=100).items
+    attempts = Counter(attempt.name for attempt in steps)
     step_log = container.logs().decode(errors="replace")
     return FaultedRun(
         errors[0] if errors else "",
         seconds,
-        str(last.id),
-        attempts,
+        dict(attempts),
         step_log.count(f"before retrying step `{step}`"),
         step_log[-LOG_TAIL:],
         before,

@@ -14,15 +14,16 @@ from pathlib import Path
 from supervisor.processes import Started, http_status, start_ready
 
 USER = "default"
+#: The client's variables a server must not inherit: its store (a URL, user and password of the server
+#: itself), and the project's repository and source root.
+NOT_THE_SERVERS = ("ZENML_STORE_", "ZENML_REPOSITORY_PATH", "ZENML_CUSTOM_SOURCE_ROOT")
 
 
 def start_server(directory: Path, port: int, password: str) -> Started:
     """Start the server in ``directory`` (config, database, log) on 127.0.0.1:``port``; returns once it is up."""
     directory.mkdir(parents=True, exist_ok=True)
-    # Not a client's store settings: a server started from a logged-in client's environment (a URL, user and
-    # password of the server itself) would take them for its own database's.
     env = {
-        **{name: value for name, value in os.environ.items() if not name.startswith("ZENML_STORE_")},
+        **{name: value for name, value in os.environ.items() if not name.startswith(NOT_THE_SERVERS)},
         "ZENML_CONFIG_PATH": str(directory / "config"),
         "ZENML_SERVER": "true",
         "ZENML_STORE_URL": f"sqlite:///{directory / 'zenml.db'}",
@@ -34,8 +35,6 @@ def start_server(directory: Path, port: int, password: str) -> Started:
         "ZENML_SERVER_DEPLOYMENT_TYPE": "other",
         "ZENML_ANALYTICS_OPT_IN": "false",
     }
-    for name in ("ZENML_REPOSITORY_PATH", "ZENML_CUSTOM_SOURCE_ROOT"):
-        env.pop(name, None)
     argv = [sys.executable, "-m", "uvicorn", "zenml.zen_server.zen_server_api:app"]
     argv += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     # Started from its own directory, not the project: a server must not pick up the project's .zen.

@@ -53,6 +53,14 @@ def exit_status(code: int) -> str:
     return f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
 
 
+def read_log(path: Optional[Path]) -> str:
+    """A log as far as it is written, or "(no log)" when there is none (yet)."""
+    try:
+        return path.read_text(errors="replace") if path else "(no log)"
+    except OSError:
+        return "(no log)"
+
+
 @dataclass(frozen=True)
 class Started:
     """A process this project started: enough to find it again, and only it, from any command."""
@@ -89,10 +97,7 @@ class Started:
         return None if self.process() is not None else f"it exited (PID {self.pid}, started by another command)"
 
     def log_text(self) -> str:
-        try:
-            return Path(self.log).read_text(errors="replace")
-        except OSError:
-            return "(no log)"
+        return read_log(Path(self.log))
 
     def log_location(self) -> str:
         return self.log
@@ -109,7 +114,7 @@ class LogOnly:
         return None
 
     def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log and self.log.is_file() else "(no log)"
+        return read_log(self.log)
 
     def log_location(self) -> str:
         return str(self.log) if self.log else "(no log)"
