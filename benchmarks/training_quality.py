@@ -33,7 +33,7 @@ from commands.pipeline import run_pipeline  # noqa: E402
 from review_classifier.baseline import BASELINES  # noqa: E402
 from review_classifier.model import DEEP_LOGIT  # noqa: E402
 from review_classifier.names import TRAINING_PIPELINE  # noqa: E402
-from steps.evaluate import QualityGateError  # noqa: E402
+from steps.quality_gate import QualityGateError  # noqa: E402
 
 
 def seconds(step) -> float:

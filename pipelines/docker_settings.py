@@ -35,9 +35,10 @@ IMAGE_OF_ORCHESTRATOR = {
     "kubeflow_resources": "kubeflow",  # zenml_fixes/kubeflow_orchestrator.py
     "vertex": "vertex",
 }
-#: What every step container imports before the step runs, the heavy part of its start: ZenML's step
-#: entrypoint and the libraries of the steps (`import steps` loads them all). Bytecode is written for these
-#: modules only, by importing them once at build; compiling every package for every stack was 421 MB.
+#: What step containers import before their step runs, the heavy part of their start: ZenML's step
+#: entrypoint and the libraries of the steps (TensorFlow only for the steps that train or predict). Bytecode
+#: is written for these modules only, by importing them once at build; compiling every package for every
+#: stack was 421 MB.
 STEP_IMPORTS = [
     "zenml.entrypoints.step_entrypoint_configuration",
     "tensorflow",

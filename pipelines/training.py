@@ -14,18 +14,16 @@ from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.splits import SplitSettings
 from review_classifier.text import DEFAULT_NORMALIZATIONS, NormalizationSettings
 from review_classifier.vocabulary import VocabularySettings
-from steps import (
-    baseline,
-    choose_normalization,
-    evaluate,
-    ingest,
-    preprocess,
-    promote,
-    quality_gate,
-    split,
-    tokenize,
-    train,
-)
+from steps.baseline import baseline
+from steps.choose_normalization import choose_normalization
+from steps.evaluate import evaluate
+from steps.ingest import ingest
+from steps.preprocess import preprocess
+from steps.promote import promote
+from steps.quality_gate import quality_gate
+from steps.split import split
+from steps.tokenize import tokenize
+from steps.train import train
 
 #: The dataset that ships with the project (data/README.md is its card).
 BUNDLED_DATA = "data/womens_clothing_ecommerce_reviews.csv.gz"

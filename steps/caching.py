@@ -67,8 +67,8 @@ def project_sources(module: str) -> FrozenSet[str]:
     """The files of ``module`` and of every project module it imports, directly or through other
     project modules, relative to the project root.
 
-    A package's ``__init__`` counts only where it is imported by name: ``steps/__init__.py`` imports
-    every step, and following it would make each step's cache depend on all the others.
+    A package's ``__init__`` counts only where it is imported by name: were it followed for each of its
+    modules, a package that re-exports its modules would tie each step's cache to all the others.
     """
     found: Dict[str, Path] = {}
     pending = [module]
@@ -86,7 +86,7 @@ def project_code_policy(module: str, *file_dependencies: str) -> CachePolicy:
     """ZenML's default cache policy plus the source files of ``module`` (the step module's ``__name__``),
     all project code it imports, and any other ``file_dependencies`` (data files the code reads).
 
-    Files, not ``source_dependencies``: ZenML loads a source as ``package.attribute``, and
-    ``steps.train`` is then the step that ``steps/__init__.py`` re-exports, not the module.
+    Files, not ``source_dependencies``: a file covers a whole module, whatever it defines, where a source
+    names one object.
     """
     return CachePolicy(file_dependencies=sorted(project_sources(module) | set(file_dependencies)))

@@ -1,4 +1,4 @@
-"""Step 5: test-split metrics, the dashboard report, and the quality gate."""
+"""Step 5: test-split metrics and the dashboard report."""
 
 from __future__ import annotations
 
@@ -15,23 +15,16 @@ from review_classifier.dataset import LABEL, TEXT
 from review_classifier.explain import Explainer
 from review_classifier.inference import ReviewClassifier
 from review_classifier.metrics import (
-    baseline_not_beaten,
     classification_metrics,
     lift_over,
     roc_points,
-    unmet_thresholds,
 )
 from review_classifier.names import BASELINE_METRICS, DECISION_THRESHOLD, LIFT, TEST_METRICS
 from review_classifier.reports.evaluation import evaluation_html
 from review_classifier.reports.explanations import explanations_html
 from review_classifier.vocabulary import Vocabulary
-from steps.caching import project_code_policy
 
 logger = logging.getLogger(__name__)
-
-
-class QualityGateError(RuntimeError):
-    """The new model is below a minimum set in the run config."""
 
 
 # Never cached: it records the metrics on *this run's* model version, even when
@@ -94,29 +87,3 @@ def evaluate(
     )
     report = evaluation_html(metrics, roc_points(labels, probabilities), title, baseline_metrics, explanations)
     return metrics, HTMLString(report)
-
-
-@step(cache_policy=project_code_policy(__name__))
-def quality_gate(
-    test_metrics: Dict[str, Any],
-    minimums: Dict[str, float],
-    baseline_metrics: Dict[str, Any],
-    beat_baseline: bool = True,
-    metric: str = "roc_auc",
-) -> None:
-    """Fail the run, before any promotion, when a test metric is under its configured minimum or,
-    with ``beat_baseline``, when the model is not strictly better than the best raw-text baseline on ``metric``."""
-    failures = [
-        f"{name} {value:.4f} < {floor}" for name, (value, floor) in unmet_thresholds(test_metrics, minimums).items()
-    ]
-    if beat_baseline and baseline_not_beaten(test_metrics, baseline_metrics, metric):
-        failures.append(
-            f"{metric} {test_metrics[metric]:.4f} does not beat the best raw-text baseline, "
-            f"{BASELINES[baseline_metrics['baseline']]} ({baseline_metrics[metric]:.4f})"
-        )
-    if failures:
-        raise QualityGateError(f"quality gate failed: {', '.join(failures)}; production is unchanged")
-    passed = [f"{k} >= {v}" for k, v in minimums.items()]
-    if beat_baseline:
-        passed.append(f"{metric} {test_metrics[metric]:.4f} > baseline {baseline_metrics[metric]:.4f}")
-    logger.info("Quality gate passed: %s", ", ".join(passed) or "no minimum set")

@@ -7,9 +7,6 @@ from typing import Dict, Optional, Type, Union
 
 import pandas as pd
 from zenml.integrations.pandas.materializers.pandas_materializer import PandasMaterializer
-from zenml.integrations.tensorflow.materializers.keras_materializer import KerasMaterializer
-
-__all__ = ["ContentHashedPandasMaterializer", "KerasMaterializer", "for_each_output"]
 
 
 class ContentHashedPandasMaterializer(PandasMaterializer):

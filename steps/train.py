@@ -9,13 +9,13 @@ import keras
 import pandas as pd
 from zenml import ArtifactConfig, step
 from zenml.enums import ArtifactType
+from zenml.integrations.tensorflow.materializers.keras_materializer import KerasMaterializer
 
 from review_classifier.dataset import LABEL
 from review_classifier.model_settings import ModelSettings
 from review_classifier.training import sweep
 from review_classifier.vocabulary import Vocabulary
 from steps.caching import project_code_policy
-from steps.materializers import KerasMaterializer
 from steps.preprocess import TOKENS
 
 logger = logging.getLogger(__name__)

@@ -39,9 +39,9 @@ from serving.lock import pinned_requirements, read_lock
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 IMAGES = sorted(set(IMAGE_OF_ORCHESTRATOR.values()))
 EXTRAS = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-#: The project's code a step container imports besides the libraries: every step (`import steps` loads them
-#: all), the pipelines, and the remote stacks' deploy clients, which their deploy steps import when they run.
-PROJECT_IMPORTS = {"docker": ["steps", "pipelines"], "kubeflow": ["steps", "pipelines", "stacks.cloud_serving"]}
+#: The project's code a step container imports besides the libraries: the pipelines (which import every step's
+#: module), and the remote stacks' deploy clients, which their deploy steps import when they run.
+PROJECT_IMPORTS = {"docker": ["pipelines"], "kubeflow": ["pipelines", "stacks.cloud_serving"]}
 PROJECT_IMPORTS["vertex"] = PROJECT_IMPORTS["kubeflow"]
 #: What each image is for: the integrations its stack's step containers import.
 INTEGRATIONS = {"docker": {"s3fs"}, "kubeflow": {"kfp", "kubernetes", "s3fs"}, "vertex": {"kfp", "gcsfs"}}
@@ -51,6 +51,8 @@ NOT_IN = {
     "kubeflow": {"gcsfs", "google-cloud-pipeline-components", "google-cloud-build"},
     "vertex": {"s3fs", "boto3"},
 }
+#: The steps whose containers start without TensorFlow: only training, evaluation and prediction use it.
+WITHOUT_TENSORFLOW = ["ingest", "preprocess", "split", "tokenize", "baseline", "quality_gate"]
 #: Imported only if installed (anyio, httpx and httpcore try `import sniffio`; only google-genai requires it).
 ONLY_WHERE_INSTALLED = {"sniffio"}
 #: Run in a fresh interpreter: the distributions that own the files of every module loaded by importing argv.
@@ -66,6 +68,16 @@ for distribution in distributions():
     if any(record in files for record in records):
         owners.add(distribution.metadata["Name"])
 print(json.dumps(sorted(owners)))
+"""
+#: Run in a fresh interpreter: ZenML's integrations activated as a step entrypoint does, then the step modules
+#: of argv imported; whether TensorFlow or Keras got loaded.
+STEP_MODULES_LOAD = """
+import importlib, json, sys
+from zenml.integrations.registry import integration_registry
+integration_registry.activate_integrations()
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print(json.dumps({name: name in sys.modules for name in ("tensorflow", "keras")}))
 """
 
 
@@ -123,6 +135,21 @@ def test_each_stacks_lock_holds_every_distribution_its_step_containers_import(im
     remote = set(pinned(PROJECT_ROOT / "requirements-remote.txt"))
     missing = (imported & remote) - set(pinned(PROJECT_ROOT / requirements_file(image))) - ONLY_WHERE_INSTALLED
     assert not missing, f"imported in a {image} step container but not in {requirements_file(image)}: {missing}"
+
+
+def test_the_steps_that_never_use_tensorflow_start_without_importing_it() -> None:
+    """A step container imports its step's module after ZenML's integrations; TensorFlow and Keras would add
+    about 10 s of CPU to each of these steps' start, on every stack that runs steps in containers."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", STEP_MODULES_LOAD, *(f"steps.{step}" for step in WITHOUT_TENSORFLOW)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert json.loads(loaded.stdout.splitlines()[-1]) == {"tensorflow": False, "keras": False}
 
 
 def test_every_run_carries_the_image_of_the_active_stack() -> None:

@@ -19,7 +19,7 @@ from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.text import DEFAULT_NORMALIZATIONS, NormalizationSettings
 from review_classifier.versions import COLUMNS
 from review_classifier.vocabulary import Vocabulary
-from steps.evaluate import QualityGateError
+from steps.quality_gate import QualityGateError
 from tests.pipeline_helpers import (
     CACHED_ON_RERUN,
     TRAINING_STEPS,
