@@ -26,6 +26,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from review_classifier.blas import one_blas_thread
 from review_classifier.metrics import classification_metrics
 
 Split = tuple[Sequence[str], np.ndarray]
@@ -78,6 +79,7 @@ def _vectorizer(name: str, settings: BaselineSettings) -> Any:
     return make_pipeline(CountVectorizer(ngram_range=ngrams, min_df=settings.min_df, binary=True), NBWeighting())
 
 
+@one_blas_thread
 def _best_on_validation(
     name: str, train: Split, validation: Split, settings: BaselineSettings
 ) -> tuple[float, float, Pipeline]:

@@ -24,6 +24,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from review_classifier.blas import one_blas_thread
 from review_classifier.model_settings import ModelSettings
 from review_classifier.vocabulary import PAD_ID, Vocabulary, VocabularySettings
 
@@ -156,6 +157,7 @@ def _tfidf(
     return features, (transformer.idf_ * kept).astype("float32")
 
 
+@one_blas_thread
 def fit_wide(
     x_train: np.ndarray,
     y_train: np.ndarray,
@@ -186,6 +188,7 @@ def fit_wide(
     )
 
 
+@one_blas_thread
 def refit_wide(
     wide: WideFit, x: np.ndarray, y: np.ndarray, *, vocab_size: int, bigram_buckets: int, min_df: int
 ) -> WideFit:
