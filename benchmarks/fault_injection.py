@@ -480,13 +480,16 @@ def run_faulted(
     config: Path, model_name: str, docker: Any, step: str, fault: Callable[[], AbstractContextManager]
 ) -> FaultedRun:
     """A training run of ``config`` on a container stack, with ``fault`` injected once ``step``'s container
-    runs and lifted once the run has failed: the message the user saw, and what ZenML recorded."""
+    runs and lifted once the run has failed: the message the user saw, and what ZenML recorded.
+
+    The run ignores the cache (``--no-cache``): ``step`` must run, and of a config that has run before,
+    ZenML would take it from the cache without starting its container."""
     before = production(model_name)
     errors: List[str] = []
 
     def run() -> None:
         try:
-            run_pipeline(config)
+            run_pipeline(config, no_cache=True)
             errors.append("")
         except Exception as error:  # the failure is the row's point: quoted, never hidden
             errors.append(f"{type(error).__name__}: {error}")

@@ -70,7 +70,8 @@ settings:
   out take the defaults of their class, listed below as `name.field`. So give every field you
   want to keep: `drift_settings: {{oov_rate: {{warn: 0.1, stop: 0.25}}}}`. Where a default is a
   settings object, it is shown by the fields it changes: `{{}}` is every field at its default.
-- Every step parameter is bound to a pipeline parameter, so steps take theirs from `parameters`;
+- Every step parameter is bound to a pipeline parameter, or computed from one (ingest's
+  `data_fingerprint`, from `data_uri`), so steps take theirs from `parameters`;
   `steps: <name>:` configures how a step runs. A step called more than once (`preprocess`, once
   per normalization) is named `preprocess`, `preprocess_2`, ... in the run.
 - The rest (`settings`, `execution_mode`, `schedule`, ...) is ZenML's own. Caching: use

@@ -28,22 +28,26 @@ class RunConfig(NamedTuple):
     path: Path
     pipeline: str
     stack: Optional[str]
+    #: The config has a ``schedule``: its runs reuse the one snapshot made now.
+    scheduled: bool = False
 
 
 def read_config(path: Path) -> RunConfig:
-    """The pipeline a config asks for (``extra.pipeline``) and the stack it is made for (``extra.stack``)."""
+    """The pipeline a config asks for (``extra.pipeline``), the stack it is made for (``extra.stack``) and
+    whether it has a ``schedule``."""
     if not path.is_file():
         sys.exit(f"error: config file not found: {path}")
     try:
-        extra = (yaml.safe_load(path.read_text()) or {}).get("extra") or {}
+        document = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         sys.exit(f"error: {path}: not valid YAML{where}: {getattr(error, 'problem', None) or error}")
+    extra = document.get("extra") or {}
     name = extra.get("pipeline", TRAINING_PIPELINE)
     if name not in PIPELINE_NAMES:
         sys.exit(f"error: {path}: extra.pipeline is '{name}'; known pipelines: {sorted(PIPELINE_NAMES)}")
-    return RunConfig(path, name, extra.get("stack"))
+    return RunConfig(path, name, extra.get("stack"), bool(document.get("schedule")))
 
 
 def require_stack(config: RunConfig) -> None:
@@ -131,12 +135,19 @@ def run_pipeline(path: Path, no_cache: bool = False) -> None:
 
 def configured_pipeline(config: RunConfig, no_cache: bool = False) -> Any:
     """The pipeline ``config`` names, given the step image of the active stack (``pipelines/docker_settings.py``,
-    used by container stacks only), then the config file over it, so a config's own settings win."""
+    used by container stacks only), then the config file over it, so a config's own settings win.
+
+    A scheduled training run reads its data uncached: the pipeline takes the data's fingerprint, ingest's
+    cache key (``pipelines/fingerprint.py``), once, when the schedule's snapshot is made, and every
+    scheduled run reuses it, whatever the data has become since."""
     from pipelines import PIPELINES  # ZenML and TensorFlow: only once the arguments are known to be good
     from pipelines.docker_settings import active_image, docker_settings
 
     pipeline = PIPELINES[config.pipeline].with_options(settings={"docker": docker_settings(active_image())})
-    return pipeline.with_options(config_path=str(config.path), **({"enable_cache": False} if no_cache else {}))
+    options: Dict[str, Any] = {"enable_cache": False} if no_cache else {}
+    if config.scheduled and config.pipeline == TRAINING_PIPELINE:
+        options["steps"] = {"ingest": {"enable_cache": False}}
+    return pipeline.with_options(config_path=str(config.path), **options)
 
 
 def explain_failure(error: Exception) -> Optional[Exception]:

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional
 
 from zenml import Model, pipeline
 
+from pipelines.fingerprint import data_fingerprint
 from pipelines.model_card import MODEL_CARD
 from review_classifier.dataset import DatasetSchema
 from review_classifier.metrics import check_threshold
@@ -52,7 +53,9 @@ def training_pipeline(
     """ingest -> preprocess (each normalization) -> choose one -> split -> tokenize -> train (and baseline)
     -> evaluate -> quality gate -> promote.
 
-    ``decision_threshold`` belongs to the model version: checked here, before any step runs.
+    ``decision_threshold`` belongs to the model version: checked here, before any step runs. The data's
+    fingerprint is taken here too, on the client: on an unchanged re-run ZenML then takes ingest, and the
+    cached steps fed only by cached steps, from the cache before it starts any step.
 
     Args:
         data_uri: The labelled reviews: CSV, .csv.gz or Parquet; a local path or an artifact-store URI.
@@ -72,7 +75,11 @@ def training_pipeline(
             baselines (review_classifier/baseline.py), fitted on the same splits, on ``promotion_metric``.
     """
     check_threshold(decision_threshold)
-    reviews = ingest(data_uri, dataset)
+    fingerprint = data_fingerprint(data_uri)
+    if fingerprint is None:  # nothing tells this version of the data from the one the cache has read
+        reviews = ingest.with_options(enable_cache=False)(data_uri, fingerprint, dataset)
+    else:
+        reviews = ingest(data_uri, fingerprint, dataset)
     variants = list(normalizations or DEFAULT_NORMALIZATIONS)
     models = list(candidates or DEFAULT_CANDIDATES)
     corpus, normalization = choose_normalization(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Annotated
+from typing import Annotated, Optional
 
 import pandas as pd
 from zenml import ArtifactConfig, log_metadata, step
@@ -12,6 +12,7 @@ from zenml.io import fileio
 from zenml.utils import source_utils
 
 from review_classifier.dataset import LABEL, DatasetSchema, DataValidationError, load_labelled, read_table
+from steps.caching import project_code_policy
 from steps.materializers import ContentHashedPandasMaterializer
 
 logger = logging.getLogger(__name__)
@@ -33,13 +34,16 @@ def read_uri(data_uri: str) -> pd.DataFrame:
         return read_table(file, data_uri)
 
 
-# Not cached: the path may be the same while the file changed. Downstream steps
-# are cached on the content hash of this step's output instead.
-@step(enable_cache=False, output_materializers=ContentHashedPandasMaterializer)
+@step(cache_policy=project_code_policy(__name__), output_materializers=ContentHashedPandasMaterializer)
 def ingest(
-    data_uri: str, dataset: DatasetSchema = DatasetSchema()
+    data_uri: str, data_fingerprint: Optional[str], dataset: DatasetSchema = DatasetSchema()
 ) -> Annotated[pd.DataFrame, ArtifactConfig(name="reviews", tags=["data"])]:
-    """Validated reviews: one ``text`` and one 0/1 ``label`` per row."""
+    """Validated reviews: one ``text`` and one 0/1 ``label`` per row.
+
+    ``data_fingerprint`` is not read: it puts the version of the data at ``data_uri`` in the cache key
+    (pipelines/fingerprint.py), since the path may stay the same while the file changes. Required, so no
+    caller leaves it out by mistake; where it is None, the caller switches this step's cache off.
+    """
     frame = read_uri(data_uri)
     reviews, dropped = load_labelled(frame, dataset, data_uri)
     counts = reviews[LABEL].value_counts()

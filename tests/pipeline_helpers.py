@@ -41,7 +41,16 @@ TRAINING_STEPS = [
     "promote",
 ]
 #: What an unchanged re-run takes from the step cache, whatever the quality minimums.
-CACHED_ON_RERUN = ("preprocess", "preprocess_2", "choose_normalization", "split", "tokenize", "train", "baseline")
+CACHED_ON_RERUN = (
+    "ingest",
+    "preprocess",
+    "preprocess_2",
+    "choose_normalization",
+    "split",
+    "tokenize",
+    "train",
+    "baseline",
+)
 
 #: What used to clutter every run's output and log files.
 NOISE = {

@@ -13,8 +13,10 @@ import pytest
 from zenml.client import Client
 from zenml.enums import ExecutionStatus
 
+from commands.pipeline import configured_pipeline, read_config
+from pipelines.fingerprint import data_fingerprint
 from review_classifier.baseline import BASELINES
-from review_classifier.dataset import DataValidationError
+from review_classifier.dataset import TEXT, DataValidationError
 from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.text import DEFAULT_NORMALIZATIONS, NormalizationSettings
 from review_classifier.versions import COLUMNS
@@ -145,7 +147,6 @@ def test_promote_shows_every_model_version_and_its_decision_in_the_dashboard(fir
 def test_second_run_reuses_the_cached_corpus(first_run, tmp_path: Path, sample_csv: Path, capfd) -> None:
     second = run_training(write_config(tmp_path, str(sample_csv), quality_minimums={}))
     assert_quiet("".join(capfd.readouterr()))
-    assert second.steps["ingest"].status == ExecutionStatus.COMPLETED  # always re-reads the file
     reviews = [run.steps["ingest"].outputs["reviews"][0].content_hash for run in (first_run, second)]
     assert reviews[0] == reviews[1], "the shared sample was changed by another test"
     for name in CACHED_ON_RERUN:
@@ -156,12 +157,19 @@ def test_second_run_reuses_the_cached_corpus(first_run, tmp_path: Path, sample_c
 
 
 def test_changed_data_or_settings_recompute_the_corpus(first_run, tmp_path: Path, sample_reviews) -> None:
+    changed_csv = tmp_path / "sample.csv"  # a file of its own, rewritten in place
+    sample_reviews.to_csv(changed_csv, index=False)
+    config = write_config(tmp_path, str(changed_csv))
+    before = run_training(config)
     edited = sample_reviews.copy()
     edited.iloc[0, edited.columns.get_loc("Review Text")] = "An edited review of a dress."
-    changed_csv = tmp_path / "sample.csv"  # a file of its own: the cache sees the content, not the path
     edited.to_csv(changed_csv, index=False)
-    changed = run_training(write_config(tmp_path, str(changed_csv)))
-    assert changed.steps["preprocess"].status == ExecutionStatus.COMPLETED
+    # The same path and parameters: only the data's fingerprint tells ingest's cache that the file changed.
+    changed = run_training(config)
+    assert changed.steps["ingest"].status == changed.steps["preprocess"].status == ExecutionStatus.COMPLETED
+    reviews = [run.steps["ingest"].outputs["reviews"][0] for run in (before, changed)]
+    assert reviews[0].content_hash != reviews[1].content_hash
+    assert reviews[1].load()[TEXT].str.contains("An edited review of a dress.", regex=False).sum() == 1
 
     # Each normalization's corpus is cached on its own: one the last run made is reused...
     known = run_training(write_config(tmp_path, str(changed_csv), normalizations=[{"stem": False}]))
@@ -170,6 +178,36 @@ def test_changed_data_or_settings_recompute_the_corpus(first_run, tmp_path: Path
     # ...and new settings recompute it.
     new = run_training(write_config(tmp_path, str(changed_csv), normalizations=[{"stem": False, "keep_words": []}]))
     assert new.steps["preprocess"].status == ExecutionStatus.COMPLETED
+
+
+def test_a_data_fingerprint_follows_the_bytes_of_a_local_file(tmp_path: Path) -> None:
+    data, copy = tmp_path / "reviews.csv", tmp_path / "copy.csv"
+    data.write_bytes(b"Title,Review Text,Recommended IND\nOk,A fine dress,1\n")
+    copy.write_bytes(data.read_bytes())
+    fingerprint = data_fingerprint(str(data))
+    assert fingerprint is not None and data_fingerprint(str(copy)) == fingerprint
+    data.write_bytes(data.read_bytes().replace(b",1\n", b",0\n"))  # one byte changed
+    assert data_fingerprint(str(data)) not in (None, fingerprint)
+    assert data_fingerprint(str(tmp_path / "missing.csv")) is None
+
+
+def test_ingest_runs_uncached_without_a_fingerprint_or_in_a_schedule(tmp_path: Path, sample_csv: Path) -> None:
+    """What ZenML is given for ingest, in a snapshot of the run: nothing runs."""
+    runs = Client().list_pipeline_runs(size=1).total
+
+    def ingest_configuration(config: Path):
+        snapshot = configured_pipeline(read_config(config)).create_snapshot(name=f"{tmp_path.name}-{config.stem}")
+        return snapshot.step_configurations["ingest"].config
+
+    cacheable = ingest_configuration(write_config(tmp_path, str(sample_csv)))
+    assert cacheable.enable_cache is None  # unset, so the pipeline's (--no-cache) decides
+    assert cacheable.parameters["data_fingerprint"] == data_fingerprint(str(sample_csv)) is not None
+    missing = ingest_configuration(write_config(tmp_path, str(tmp_path / "missing.csv")))
+    assert missing.enable_cache is False and missing.parameters.get("data_fingerprint") is None
+    scheduled = write_config(tmp_path, str(sample_csv))
+    scheduled.write_text(scheduled.read_text() + "schedule: {cron_expression: '0 3 * * 1'}\n")
+    assert ingest_configuration(scheduled).enable_cache is False
+    assert Client().list_pipeline_runs(size=1).total == runs
 
 
 def test_no_cache_flag_recomputes_everything(first_run, tmp_path: Path, sample_csv: Path) -> None:

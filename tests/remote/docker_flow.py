@@ -3,8 +3,9 @@
 Log in to the container world's server, store the S3 keys as a secret and register the
 ``docker`` stack (twice: the second time changes nothing) -> `zenml stack set docker` ->
 train from configs/docker.yaml (image built, pushed, every step in its container) -> the same
-run with the ZenML server stopped, then with the S3 store unreachable, during it -> train again
-unchanged, both back -> batch inference. Prints one JSON object on its last line.
+run without the cache, so that ingest's container starts, with the ZenML server stopped, then with the
+S3 store unreachable, during it -> train again unchanged, both back -> batch inference. Prints one
+JSON object on its last line.
 
 Environment: the client workspace (ZENML_CONFIG_PATH / ZENML_REPOSITORY_PATH), the world's
 client and stack variables (stacks.containers), CONTAINERS_STATE (its state directory),
