@@ -29,6 +29,7 @@ SERVING_PACKAGES = [
     "scikit-learn",
     "scipy",  # the wide part's fit (review_classifier/wide.py), imported with the package
     "tensorflow-cpu",
+    "threadpoolctl",  # the wide part's fit on one BLAS thread (review_classifier/blas.py), imported with it
 ]
 
 
