@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any, List
 
 import pytest
 import yaml
@@ -81,6 +82,21 @@ print(json.dumps({name: name in sys.modules for name in ("tensorflow", "keras")}
 """
 
 
+def in_fresh_interpreter(script: str, modules: List[str]) -> Any:
+    """What ``script`` prints on its last line as JSON, run with ``modules`` as its arguments in a new
+    interpreter of this venv: nothing this session imported counts."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *modules],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
 def pinned(requirements_file: Path) -> dict:
     """Canonical package name -> version specifier, as ``serving.lock`` (the Bento's parser) reads the file."""
     return {name: str(requirement.specifier) for name, requirement in read_lock(requirements_file).items()}
@@ -118,17 +134,8 @@ def test_each_stacks_lock_is_the_base_lock_plus_its_extra_with_the_remote_locks_
 
 @pytest.mark.parametrize("image", IMAGES)
 def test_each_stacks_lock_holds_every_distribution_its_step_containers_import(image: str) -> None:
-    modules = STEP_IMPORTS + STACK_IMPORTS[image] + PROJECT_IMPORTS[image]
-    loaded = subprocess.run(
-        [sys.executable, "-c", LOADED_DISTRIBUTIONS, *modules],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert loaded.returncode == 0, loaded.stderr[-3000:]
-    imported = {canonicalize_name(name) for name in json.loads(loaded.stdout.splitlines()[-1])}
+    loaded = in_fresh_interpreter(LOADED_DISTRIBUTIONS, STEP_IMPORTS + STACK_IMPORTS[image] + PROJECT_IMPORTS[image])
+    imported = {canonicalize_name(name) for name in loaded}
     assert {"tensorflow-cpu", "zenml", *INTEGRATIONS[image]} <= imported
     # This venv has every lock installed; what it has beyond the remote lock (the dev tools) is only imported
     # where installed, e.g. setuptools' vendored packages as distributions of their own.
@@ -140,16 +147,8 @@ def test_each_stacks_lock_holds_every_distribution_its_step_containers_import(im
 def test_the_steps_that_never_use_tensorflow_start_without_importing_it() -> None:
     """A step container imports its step's module after ZenML's integrations; TensorFlow and Keras would add
     about 10 s of CPU to each of these steps' start, on every stack that runs steps in containers."""
-    loaded = subprocess.run(
-        [sys.executable, "-c", STEP_MODULES_LOAD, *(f"steps.{step}" for step in WITHOUT_TENSORFLOW)],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert loaded.returncode == 0, loaded.stderr[-3000:]
-    assert json.loads(loaded.stdout.splitlines()[-1]) == {"tensorflow": False, "keras": False}
+    loaded = in_fresh_interpreter(STEP_MODULES_LOAD, [f"steps.{step}" for step in WITHOUT_TENSORFLOW])
+    assert loaded == {"tensorflow": False, "keras": False}
 
 
 def test_every_run_carries_the_image_of_the_active_stack() -> None:
