@@ -22,6 +22,7 @@ from typing import Optional
 from zenml.client import Client
 from zenml.io import fileio
 
+from stacks.reachability import drop_listings_cache
 from steps.ingest import resolve_uri
 
 logger = logging.getLogger(__name__)
@@ -54,11 +55,7 @@ def _file_digest(path: str) -> str:
 
 
 def _object_version(uri: str) -> str:
-    # An fsspec filesystem (the s3, gcs and azure stores') may answer from a listings cache made before the
-    # object changed: drop it, so the store itself is asked.
-    filesystem = getattr(Client().active_stack.artifact_store, "filesystem", None)
-    if hasattr(filesystem, "invalidate_cache"):
-        filesystem.invalidate_cache(uri)
+    drop_listings_cache(Client().active_stack.artifact_store, uri)
     info = fileio.stat(uri)
     version = {name: info[name] for name in VERSION_FIELDS if info.get(name)} if isinstance(info, dict) else {}
     if not version:

@@ -9,7 +9,7 @@ has failed.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import httpx
 
@@ -65,6 +65,15 @@ def unreachable_server() -> Optional[str]:
     return None if cause is None else f"the ZenML server at {store.url} does not answer ({cause})"
 
 
+def drop_listings_cache(store: Any, path: Optional[str] = None) -> None:
+    """Make the next question to ``store`` (an artifact store) reach the store itself: an fsspec filesystem (the
+    S3, GCS and Azure stores') answers from a listings cache made earlier, e.g. the old ETag of a changed
+    object. ``path`` only, or all; nothing for a filesystem without such a cache."""
+    invalidate = getattr(getattr(store, "filesystem", None), "invalidate_cache", None)
+    if invalidate:
+        invalidate(path)
+
+
 def unreachable_artifact_store() -> Optional[str]:
     """What to tell the user if the active stack's artifact store cannot be reached (no answer, or no access:
     the cause says which); None otherwise.
@@ -76,9 +85,7 @@ def unreachable_artifact_store() -> Optional[str]:
 
     store = Client().active_stack.artifact_store
     try:
-        invalidate = getattr(getattr(store, "filesystem", None), "invalidate_cache", None)
-        if invalidate:  # an fsspec filesystem answers from its listings cache, without asking the store
-            invalidate()
+        drop_listings_cache(store)
         store.exists(store.path)
     except Exception as error:  # whatever the filesystem raises is the cause to show
         endpoint = (getattr(store.config, "client_kwargs", None) or {}).get("endpoint_url")
