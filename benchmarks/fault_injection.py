@@ -147,12 +147,13 @@ def first_line(text: str) -> str:
     return " ".join(text.strip().splitlines()[:1])[:300] if text else ""
 
 
-def worker_killed(url: str, threads: int = 8) -> Outcome:
-    """One serving worker SIGKILLed under load: the others go on answering, the arbiter starts a new one."""
+def worker_killed(url: str, threads: int = 8, rate: Optional[float] = None) -> Outcome:
+    """One serving worker SIGKILLed under load (each client's ``rate``: :func:`serving.traffic.traffic`): the
+    others go on answering, the arbiter starts a new one."""
     service = serving()
     before = workers(service)
     daemon = processes.LogOnly(Path(service.status.log_file))
-    with traffic(url, threads=threads) as responses:
+    with traffic(url, threads=threads, rate=rate) as responses:
         until_answered(responses, 50, daemon)
         sigkill([before[0]])
         gone = before[0].pid
@@ -249,7 +250,7 @@ def everything_killed(config: Path, model_name: str) -> Outcome:
     )
 
 
-def deploy_killed(config: Path, model_name: str, log: Path) -> Outcome:
+def deploy_killed(config: Path, model_name: str, log: Path, rate: Optional[float] = None) -> Outcome:
     """``make serve`` SIGKILLed once its new backend listens, before the switch: the old version goes on
     serving, ``make status`` names the orphan, the next ``make serve`` stops it and serves."""
     old = serving()
@@ -260,7 +261,7 @@ def deploy_killed(config: Path, model_name: str, log: Path) -> Outcome:
     environment = {**os.environ, "ZENML_ACTIVE_STACK_ID": str(Client().active_stack_model.id)}
     deploying = processes.start(command, log, environment, cwd=ROOT)
     try:
-        with traffic(url) as responses:
+        with traffic(url, rate=rate) as responses:
 
             def new_backend_listens() -> bool:
                 # ZenML's records read as they are: a lookup through the deployer deletes a record without a
@@ -317,14 +318,14 @@ def damaged(uri: str, how: str) -> Iterator[None]:
         backup.rename(folder)
 
 
-def artifact_damaged(config: Path, model_name: str, how: str) -> Outcome:
+def artifact_damaged(config: Path, model_name: str, how: str, rate: Optional[float] = None) -> Outcome:
     """The production version's model artifact ``missing`` or ``corrupt`` when ``make serve`` redeploys it:
     refused before any switch, naming the artifact, while the old service answers every request."""
     old = serving()
     url = f"http://127.0.0.1:{frontdoor.serving_port()}"
     artifact = production_version(model_name).get_artifact("model")
     error = ""
-    with damaged(artifact.uri, how), traffic(url) as responses:
+    with damaged(artifact.uri, how), traffic(url, rate=rate) as responses:
         until_answered(responses, 20, processes.LogOnly(frontdoor.state_dir() / "error.log"))
         try:
             serve(config)

@@ -24,6 +24,7 @@ def deployment_pipeline(
     port: int = 3000,
     timeout: int = 300,
     base_image: Optional[str] = None,
+    workers: Optional[int] = None,
     kubernetes: KubernetesServing = KubernetesServing(),
     vertex: VertexServing = VertexServing(),
 ) -> None:
@@ -41,16 +42,18 @@ def deployment_pipeline(
         timeout: Seconds the new service has to start before the deployment fails (the old one keeps serving).
         base_image: Parent of the Bento's container image on a stack with a container registry.
             Unset: BentoML's own Python image.
+        workers: Worker processes of the service, each with the model loaded. Unset: one per CPU the
+            service is given (its container's, on a stack with a container registry).
         kubernetes: The Deployment and Service on the ``kubeflow`` stack's cluster.
         vertex: The Vertex AI endpoint on the ``vertex`` stack (its project and region).
     """
     stack = Client().active_stack
     target = TARGET_OF_ORCHESTRATOR.get(stack.orchestrator.flavor)
     if target is None:
-        bento = bento_builder(base_image)
+        bento = bento_builder(base_image, workers)
         image = bento_image(bento) if stack.container_registry is not None else None
         deploy(bento, image, port, timeout, id=DEPLOY_STEP)
     elif target == KUBERNETES:
-        deploy_to_kubernetes(*bento_and_image(base_image), kubernetes)
+        deploy_to_kubernetes(*bento_and_image(base_image, workers), kubernetes)
     else:
-        deploy_to_vertex(*bento_and_image(base_image), vertex)
+        deploy_to_vertex(*bento_and_image(base_image, workers), vertex)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterator, Optional
 
 import bentoml
 import keras
@@ -33,6 +34,33 @@ SERVING_PACKAGES = [
 ]
 
 
+@contextmanager
+def imported_from_the_bento() -> Iterator[None]:
+    """While BentoML imports the service, to build a Bento or to read a built one's settings, ``serving`` is the
+    Bento's own copy, with its pinned model tag and worker count: this project's ``serving``, already imported,
+    would otherwise answer, with the latest model and the default worker count."""
+    ours = {name: module for name, module in sys.modules.items() if name.partition(".")[0] == "serving"}
+    for name in ours:
+        del sys.modules[name]
+    try:
+        yield
+    finally:
+        for name in [name for name in sys.modules if name.partition(".")[0] == "serving"]:
+            del sys.modules[name]
+        sys.modules.update(ours)
+
+
+def serving_workers(bento_tag: str) -> int:
+    """How many worker processes serving the Bento starts: BentoML's own count from the service's
+    ``workers`` (``"cpu_count"`` is the CPUs the container is given), for ZenML's record of the deployment."""
+    from _bentoml_impl.server.allocator import ResourceAllocator
+
+    with imported_from_the_bento():
+        service = bentoml.load(bento_tag)
+    service.inject_config()
+    return ResourceAllocator().get_worker_env(service)[0]
+
+
 def save_model(
     model: keras.Model,
     vocabulary: Vocabulary,
@@ -53,24 +81,28 @@ def save_model(
     return str(stored.tag)
 
 
-def build_bento(model_tag: str, labels: Dict[str, str], base_image: Optional[str] = None) -> str:
+def build_bento(
+    model_tag: str, labels: Dict[str, str], base_image: Optional[str] = None, workers: Optional[int] = None
+) -> str:
     """Build a Bento serving exactly ``model_tag``; returns the Bento's tag.
 
     The build context is a staged copy of the code the service needs (the
     service, the project's package and its NLTK corpus) plus the pinned model
-    tag, so the Bento serves that model wherever it runs. ``base_image`` is the
+    tag and worker count, so the Bento serves that model the same way wherever it runs. ``base_image`` is the
     parent of its container image: any image with Python 3.11 and pip (BentoML
-    then installs no Python); None is BentoML's own Debian Python 3.11 image.
+    then installs no Python); None is BentoML's own Debian Python 3.11 image. ``workers`` None: one worker
+    per CPU the service is given (``SERVICE_SETTINGS``).
     """
+    if workers is not None and workers < 1:
+        raise ValueError(f"a service needs at least one worker process, not workers={workers}")
     docker = {"base_image": base_image} if base_image else {"python_version": "3.11", "distro": "debian"}
-    # BentoML reads the models a Bento carries from the imported service class, and Python keeps a
-    # module imported: a second build in this process would carry the first build's model.
-    sys.modules.pop(SERVICE.split(":")[0], None)
-    with tempfile.TemporaryDirectory(prefix="bento-build-") as staging:
+    with tempfile.TemporaryDirectory(prefix="bento-build-") as staging, imported_from_the_bento():
         context = Path(staging)
         for package in ("serving", "review_classifier"):
             shutil.copytree(PROJECT_ROOT / package, context / package, ignore=shutil.ignore_patterns("__pycache__"))
         (context / "serving" / "model_tag.txt").write_text(model_tag)
+        if workers is not None:
+            (context / "serving" / "workers.txt").write_text(str(workers))
         bento = bentoml.bentos.build(
             service=SERVICE,
             name=BENTO_NAME,
@@ -84,6 +116,7 @@ def build_bento(model_tag: str, labels: Dict[str, str], base_image: Optional[str
                 "serving/api.py",
                 "serving/vertex.py",
                 "serving/model_tag.txt",
+                "serving/workers.txt",
                 "review_classifier/**/*.py",
                 "review_classifier/nltk_data/**",
             ],

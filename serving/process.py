@@ -1,4 +1,4 @@
-"""A Bento served by ``bentoml serve`` on loopback, as the benchmarks measure it, and its worker count."""
+"""A Bento served by ``bentoml serve`` on loopback, as the benchmarks measure it."""
 
 from __future__ import annotations
 
@@ -10,17 +10,6 @@ from typing import Iterator
 from supervisor import processes
 
 BENTOML = str(Path(sys.executable).parent / "bentoml")
-
-
-def serving_workers(bento_tag: str) -> int:
-    """How many worker processes serving the Bento starts: BentoML's own count from the service's
-    ``workers`` (``"cpu_count"`` is the CPUs the container is given), for ZenML's record of the deployment."""
-    import bentoml
-    from _bentoml_impl.server.allocator import ResourceAllocator
-
-    service = bentoml.load(bento_tag)
-    service.inject_config()
-    return ResourceAllocator().get_worker_env(service)[0]
 
 
 @contextmanager

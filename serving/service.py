@@ -29,11 +29,15 @@ MODEL_TAG = os.environ.get("REVIEW_CLASSIFIER_MODEL") or (
     _PINNED.read_text().strip() if _PINNED.is_file() else f"{BENTO_NAME}:latest"
 )
 
+#: Worker processes: the count a Bento build pinned (the deployment's `workers`), else one per CPU.
+_WORKERS = Path(__file__).with_name("workers.txt")
+SETTINGS = {**SERVICE_SETTINGS, "workers": int(_WORKERS.read_text())} if _WORKERS.is_file() else SERVICE_SETTINGS
+
 info_app = FastAPI(title="review classifier metadata")
 
 
 @bentoml.asgi_app(info_app, path="/info")
-@bentoml.service(name=BENTO_NAME, **SERVICE_SETTINGS, **vertex.service_settings())
+@bentoml.service(name=BENTO_NAME, **SETTINGS, **vertex.service_settings())
 class ReviewClassifierService:
     """Serves one model version. BentoML answers ``/readyz`` only once ``__init__`` (load and warm-up) is done."""
 

@@ -19,6 +19,9 @@ from serving.nginx_conf import BACKEND_HEADER, answering_port
 from supervisor import processes
 
 TEXT = "Love this dress, the fabric is soft and it fits perfectly"
+#: Requests per second of each client in the checks of a switch (tests): a steady stream that crosses every
+#: switch, without taking the cores the deploy being checked needs. Capacity figures send back to back instead.
+STEADY_RATE = 10.0
 
 
 class Response(NamedTuple):
@@ -47,19 +50,25 @@ def request(client: httpx.Client, url: str) -> Response:
 
 
 @contextmanager
-def traffic(url: str, threads: int = 4, keep_alive: bool = False, limit: int = 200_000) -> Iterator[List[Response]]:
+def traffic(
+    url: str, threads: int = 4, keep_alive: bool = False, limit: int = 200_000, rate: Optional[float] = None
+) -> Iterator[List[Response]]:
     """``threads`` clients sending one request after another until the block ends (at most ``limit``):
     each on a new connection, as a stream of independent callers, or with ``keep_alive`` on one
-    connection per client for as long as the server keeps it."""
+    connection per client for as long as the server keeps it. Each client sends ``rate`` requests a
+    second at most (None: back to back, as a capacity figure needs)."""
     responses: List[Response] = []
     done = threading.Event()
+    interval = 1 / rate if rate else 0.0
 
     def client() -> None:
         # One client per thread, so the load does not pay for building a client on every request.
         limits = httpx.Limits(max_keepalive_connections=1 if keep_alive else 0)
         with httpx.Client(timeout=60, limits=limits) as session:
             while not done.is_set() and len(responses) < limit:
+                sent = time.monotonic()
                 responses.append(request(session, url))
+                done.wait(max(0.0, interval - (time.monotonic() - sent)))
 
     workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
     for worker in workers:

@@ -22,9 +22,8 @@ from zenml.services.service import BaseDeploymentService
 from registry import decision_threshold, deployed_services, require_production
 from review_classifier.names import TEST_METRICS
 from serving import frontdoor
-from serving.bento import build_bento, save_model
+from serving.bento import build_bento, save_model, serving_workers
 from serving.container import build_with, containerize
-from serving.process import serving_workers
 
 logger = logging.getLogger(__name__)
 SMOKE_TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it"]
@@ -46,11 +45,12 @@ def load_artifact(model: Model, name: str) -> Any:
         ) from error
 
 
-def package_production(base_image: Optional[str] = None) -> str:
+def package_production(base_image: Optional[str] = None, workers: Optional[int] = None) -> str:
     """Package the step's model version, which must be ``production``, as a Bento; its tag.
 
     The version's decision threshold goes into the BentoML model's metadata, which is all the service reads.
-    ``base_image`` is the parent of the Bento's container image (None: BentoML's own Python image).
+    ``base_image`` is the parent of the Bento's container image (None: BentoML's own Python image);
+    ``workers`` the service's worker processes (None: one per CPU it is given).
     """
     model = get_step_context().model
     require_production(model)
@@ -70,7 +70,7 @@ def package_production(base_image: Optional[str] = None) -> str:
         "test_accuracy": f"{metrics.get('accuracy', float('nan')):.4f}",
         "test_roc_auc": f"{metrics.get('roc_auc', float('nan')):.4f}",
     }
-    bento_tag = build_bento(model_tag, labels, base_image=base_image)
+    bento_tag = build_bento(model_tag, labels, base_image=base_image, workers=workers)
     logger.info(
         "Built Bento %s serving BentoML model %s (%s version %s)", bento_tag, model_tag, model.name, model.version
     )
@@ -79,10 +79,10 @@ def package_production(base_image: Optional[str] = None) -> str:
 
 @step(enable_cache=False)
 def bento_builder(
-    base_image: Optional[str] = None,
+    base_image: Optional[str] = None, workers: Optional[int] = None
 ) -> Annotated[str, ArtifactConfig(name="bento", tags=["deployment"])]:
     """Package the pipeline's model version, which must be ``production``, as a Bento; its tag."""
-    return package_production(base_image)
+    return package_production(base_image, workers)
 
 
 def prove(url: str, model: Model) -> None:

@@ -22,13 +22,14 @@ logger = logging.getLogger(__name__)
 @step(enable_cache=False)
 def bento_and_image(
     base_image: Optional[str] = None,
+    workers: Optional[int] = None,
 ) -> Tuple[
     Annotated[str, ArtifactConfig(name="bento", tags=["deployment"])],
     Annotated[str, ArtifactConfig(name="bento_image", tags=["deployment"])],
 ]:
     """The production version's Bento and its image, pushed to the stack's registry, in one step: on a remote
     stack each step runs in a pod of its own, and a Bento lives in the BentoML store of the pod that built it."""
-    bento = package_production(base_image)
+    bento = package_production(base_image, workers)
     return bento, push_image(bento)
 
 

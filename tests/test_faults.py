@@ -22,6 +22,7 @@ from commands import rollback, stop
 from registry import production_version
 from serving import frontdoor
 from serving.process import BENTOML
+from serving.traffic import STEADY_RATE
 from supervisor import processes
 from supervisor.processes import free_port, http_status
 from tests.pipeline_helpers import for_model, production_and_worse, write_config
@@ -42,16 +43,28 @@ def versions(workdir: Path, sample_reviews: pd.DataFrame):
     return str(first.model_version.number), str(second.model_version.number)
 
 
+def with_workers(config: Path, workers: int) -> Path:
+    """``config`` with the deployment's ``workers``, beside it."""
+    settings = yaml.safe_load(config.read_text())
+    settings["parameters"]["workers"] = workers
+    path = config.with_name(f"{config.stem}-{workers}-workers.yaml")
+    path.write_text(yaml.safe_dump(settings))
+    return path
+
+
 @pytest.fixture(scope="module")
 def config(versions, workdir: Path):
-    """configs/deploy.yaml for the test model on a free port, served once; everything stopped at the end."""
+    """configs/deploy.yaml for the test model on a free port, with one worker (each start of one loads
+    TensorFlow and the model; only the worker-kill test needs two), served once; everything stopped at the end."""
     config = yaml.safe_load((PROJECT_ROOT / "configs" / "deploy.yaml").read_text())
-    config.setdefault("parameters", {})["port"] = free_port()
+    config.setdefault("parameters", {}).update(port=free_port(), workers=1)
     config["model"] = {"name": MODEL, "version": "production"}
     path = workdir / "deploy.yaml"
     path.write_text(yaml.safe_dump(config))
     try:
         faults.serve(path)
+        service = faults.serving()
+        assert service.config.workers == len(faults.workers(service)) == 1  # the deployment's `workers`
         yield path
     finally:
         stop.main()
@@ -71,7 +84,11 @@ def set_production(number: str) -> None:
 
 
 def test_a_worker_killed_under_load_costs_at_most_the_requests_in_flight(config: Path, versions) -> None:
-    row = faults.worker_killed(url(), threads=8)
+    faults.serve(with_workers(config, 2))
+    try:
+        row = faults.worker_killed(url(), threads=8, rate=STEADY_RATE)
+    finally:
+        faults.serve(config)
     assert row.held, row
     healthy(versions[0])
 
@@ -129,14 +146,14 @@ def test_every_serving_process_killed_needs_no_hand_cleaning(config: Path, versi
 
 
 def test_a_deploy_killed_before_its_switch_leaves_the_old_version_serving(config: Path, workdir: Path) -> None:
-    row = faults.deploy_killed(config, MODEL, workdir / "killed-deploy.log")
+    row = faults.deploy_killed(config, MODEL, workdir / "killed-deploy.log", rate=STEADY_RATE)
     assert row.held, row
     assert row.failed_requests == 0 and "ZenML tracks 2 services for the deploy step" in row.message
 
 
 @pytest.mark.parametrize("how", ["missing", "corrupt"])
 def test_a_damaged_model_artifact_is_refused_before_any_switch(config: Path, versions, how: str) -> None:
-    row = faults.artifact_damaged(config, MODEL, how)
+    row = faults.artifact_damaged(config, MODEL, how, rate=STEADY_RATE)
     assert row.held, row
     assert row.message.startswith(f"the 'model' artifact of {MODEL} version {versions[0]} at ")
 

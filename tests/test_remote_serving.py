@@ -14,21 +14,24 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
+import bentoml
 import httpx
 import pandas as pd
 import pytest
 
 from review_classifier.dataset import DatasetSchema, load_labelled
 from review_classifier.model_settings import ModelSettings
+from review_classifier.names import BENTO_NAME
 from review_classifier.serving_targets import KubernetesServing
 from serving import kubernetes, vertex
-from serving.bento import build_bento, save_model
+from serving.bento import build_bento, save_model, serving_workers
 from serving.container import build_with
 from serving.process import BENTOML
 from stacks.containers import daemon
@@ -185,6 +188,21 @@ def test_outside_vertex_the_adapter_is_off(model_tag: str, monkeypatch) -> None:
     """Without AIP_MODE=PREDICTION (Kubernetes, the local stacks) the AIP variables change nothing."""
     service = service_class(model_tag, {k: v for k, v in VERTEX_ENVIRONMENT.items() if k != "AIP_MODE"}, monkeypatch)
     assert "http" not in service.config and service.middlewares == []
+
+
+def test_a_bento_pins_its_model_and_worker_count(model_tag: str) -> None:
+    """As BentoML reads a built Bento back in the deploy step's process, which has imported this project's
+    ``serving``, with a newer model in the store: the pinned model and count, not the latest model nor one
+    worker per CPU."""
+    import serving.service  # noqa: F401  # as in a process that built a Bento before
+
+    stored = bentoml.models.get(model_tag)
+    with bentoml.models.create(BENTO_NAME, labels=stored.info.labels, metadata=stored.info.metadata) as newer:
+        for name in ("model.keras", "vocabulary.json"):
+            shutil.copy(stored.path_of(name), newer.path_of(name))
+    bento = build_bento(model_tag, {"zenml_model": "review_classifier", "zenml_model_version": "7"}, workers=1)
+    assert [str(model.tag) for model in bentoml.bentos.get(bento).info.all_models] == [model_tag]
+    assert serving_workers(bento) == 1
 
 
 def test_the_health_route_is_readiness(on_vertex) -> None:

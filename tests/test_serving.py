@@ -38,7 +38,7 @@ from review_classifier.metrics import classification_metrics, labels_of
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, BENTO_NAME, DEPLOY_STEP, DEPLOYMENT_PIPELINE
 from serving import frontdoor
 from serving.lock import read_lock
-from serving.traffic import switches, traffic, until_answered
+from serving.traffic import STEADY_RATE, switches, traffic, until_answered
 from stacks.register import main as register_stacks
 from supervisor.processes import free_port
 from tests.bad_input import BAD_INPUTS
@@ -77,9 +77,11 @@ process_only = pytest.mark.parametrize("service", ["process"], indirect=True)
 
 def deploy_config(workdir: Path, **parameters) -> Path:
     """configs/deploy.yaml for the test model; on a stack with a registry, the Bento's image is built from
-    the local parent image (Docker Hub, BentoML's default base, is unreachable here)."""
+    the local parent image (Docker Hub, BentoML's default base, is unreachable here) and runs one worker
+    (each loads TensorFlow and the model; the process keeps the default count, one per CPU)."""
     if Client().active_stack.container_registry is not None:
         parameters["base_image"] = os.environ["REVIEW_CLASSIFIER_PARENT_IMAGE"]
+        parameters["workers"] = 1
     return project_config("deploy.yaml", workdir, **parameters)
 
 
@@ -370,7 +372,7 @@ def test_redeploy_under_load_switches_once_without_a_failed_request(service: str
     production_run, worse_run = trained
     old, new = str(production_run.model_version.number), str(worse_run.model_version.number)
     Client().get_model_version(MODEL, worse_run.model_version.number).set_stage(ModelStages.PRODUCTION, force=True)
-    with traffic(service) as fresh, traffic(service, keep_alive=True) as kept:
+    with traffic(service, rate=STEADY_RATE) as fresh, traffic(service, keep_alive=True, rate=STEADY_RATE) as kept:
         until_answered(kept, 20)
         deploy_again(workdir, service)
         until_answered(kept, 20)
@@ -396,7 +398,7 @@ def test_rollback_serves_the_previous_production_version_again(service: str, tra
     production_run, worse_run = trained
     serving_version(service, workdir, worse_run.model_version.number)
     config = deploy_config(workdir, port=port_of(service))
-    with traffic(service) as responses:
+    with traffic(service, rate=STEADY_RATE) as responses:
         assert rollback.main(["--config", str(config), "--reason", "worse in production"]) == 0
     assert [r.error for r in responses if r.version is None] == []
     previous, rolled_back = (Client().get_model_version(MODEL, r.model_version.number) for r in trained)
@@ -429,7 +431,7 @@ def test_a_version_failing_at_start_up_leaves_the_old_one_serving(service: str, 
     # The new Bento (and so its image) pins a model that cannot load.
     monkeypatch.setattr(steps.deploy, "save_model", lambda *args, **kwargs: broken_model(stored(*args, **kwargs)))
     cause = "its log shows .*ValidationError: 2 validation errors for Vocabulary"
-    with traffic(service) as responses, pytest.raises(RuntimeError, match=cause):
+    with traffic(service, rate=STEADY_RATE) as responses, pytest.raises(RuntimeError, match=cause):
         deploy_again(workdir, service)
     assert [r.error for r in responses if r.version is None] == []
     assert {r.version for r in responses} == {before.config.model_version}

@@ -305,7 +305,7 @@ def starting(cls: type, echo: BentoMLLocalDeploymentConfig, tmp_path: Path, time
 def test_stock_deployer_still_loses_the_record_of_a_starting_service(echo, tmp_path: Path) -> None:
     """Change 6: the starting service's record has no source yet, so any lookup deletes it; the service runs on."""
     # Stock waits out its timeout even once the daemon is killed: a short one, so the test ends soon after.
-    with starting(BentoMLModelDeployer, echo, tmp_path, timeout=60) as (stock, daemon):
+    with starting(BentoMLModelDeployer, echo, tmp_path, timeout=20) as (stock, daemon):
         # What a `make status` while `make serve` starts its service does.
         if stock.find_model_server(model_name="slow") != [] or not living([daemon]):
             pytest.fail(f"upstream fixed: delete {DEPLOYER_FIX} (change 6, deploy_model)")

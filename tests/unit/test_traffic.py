@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from serving.nginx_conf import answering_port
-from serving.traffic import Response, figures, switches
+from serving.traffic import Response, figures, switches, traffic
+from supervisor.processes import free_port
 
 A, B = 40001, 40002  # two backend ports
 
@@ -38,3 +41,14 @@ def test_the_backend_that_answered_is_the_last_address_nginx_tried() -> None:
     assert answering_port("127.0.0.1:40001") == A
     assert answering_port("127.0.0.1:40001, 127.0.0.1:40002") == B  # the first refused, the other answered
     assert answering_port(None) is None and answering_port("blue") is None
+
+
+def test_a_paced_client_sends_at_most_its_rate() -> None:
+    """Each request is refused at once (nothing listens), so only the pace holds a client back."""
+    port = free_port()
+    with traffic(f"http://127.0.0.1:{port}", threads=1) as back_to_back:
+        time.sleep(0.5)
+    with traffic(f"http://127.0.0.1:{port}", threads=2, rate=10) as paced:
+        time.sleep(0.5)
+    assert len(back_to_back) > 20
+    assert all(r.error for r in paced) and 2 <= len(paced) <= 2 * 6  # 10 a second: one now, then every 0.1 s
