@@ -36,7 +36,9 @@ class KubernetesServing(BaseModel):
         "unset: the image builder's (KUBE_CONTEXT), else the current one.",
     )
     replicas: int = Field(2, ge=1, description="Pods serving at once; a rolling update never has fewer ready.")
-    cpu_request: str = Field("1", pattern=_QUANTITY, description="CPU each pod is guaranteed (its worker count).")
+    cpu_request: str = Field(
+        "1", pattern=_QUANTITY, description="CPU each pod is guaranteed (its worker count, unless `workers` sets one)."
+    )
     cpu_limit: str = Field("2", pattern=_QUANTITY, description="Most CPU a pod may use.")
     memory_request: str = Field("2Gi", pattern=_QUANTITY, description="Memory each pod is guaranteed.")
     memory_limit: str = Field("3Gi", pattern=_QUANTITY, description="Memory beyond which a pod is killed.")
