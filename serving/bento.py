@@ -39,14 +39,15 @@ def imported_from_the_bento() -> Iterator[None]:
     """While BentoML imports the service, to build a Bento or to read a built one's settings, ``serving`` is the
     Bento's own copy, with its pinned model tag and worker count: this project's ``serving``, already imported,
     would otherwise answer, with the latest model and the default worker count."""
-    ours = {name: module for name, module in sys.modules.items() if name.partition(".")[0] == "serving"}
-    for name in ours:
-        del sys.modules[name]
+
+    def unload() -> Dict[str, Any]:
+        return {name: sys.modules.pop(name) for name in list(sys.modules) if name.partition(".")[0] == "serving"}
+
+    ours = unload()
     try:
         yield
     finally:
-        for name in [name for name in sys.modules if name.partition(".")[0] == "serving"]:
-            del sys.modules[name]
+        unload()
         sys.modules.update(ours)
 
 
