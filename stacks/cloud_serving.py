@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, Optional, Tuple
 
-from google.cloud import aiplatform
 from kubernetes import config as kubernetes_config
 from zenml.integrations.kubernetes.k8s_applier import KubernetesApplier
 from zenml.stack import Stack
@@ -82,15 +81,18 @@ def vertex_project(stack: Stack) -> Tuple[str, str, Any]:
 
 
 def deploy_endpoint(
-    spec: Dict[str, Any], *, project: str, location: str, credentials: Any, sdk: Any = aiplatform
+    spec: Dict[str, Any], *, project: str, location: str, credentials: Any, sdk: Any = None
 ) -> Dict[str, Any]:
     """Upload the model and deploy it to the endpoint named in ``spec`` (created if missing); the resource names.
 
-    ``sdk`` is the Vertex SDK (``google.cloud.aiplatform``). The new deployed model takes all the traffic only once
-    Vertex has it running (its health route answered); if the upload or the deployment fails, the
-    endpoint's traffic split is untouched and the version serving keeps serving. The models deployed
-    before are undeployed only after that.
+    ``sdk`` is the Vertex SDK (``google.cloud.aiplatform``), imported only here: its import takes seconds of CPU,
+    which every other importer of this module (the Kubeflow stack's deploy step, the tests) would pay.
+    The new deployed model takes all the traffic only once Vertex has it running (its health route answered);
+    if the upload or the deployment fails, the endpoint's traffic split is untouched and the version serving
+    keeps serving. The models deployed before are undeployed only after that.
     """
+    if sdk is None:
+        from google.cloud import aiplatform as sdk
     sdk.init(project=project, location=location, credentials=credentials)
     name = spec["endpoint"]
     found = sdk.Endpoint.list(filter=f'display_name="{name}"')

@@ -15,7 +15,6 @@ from typing import Any, List, Optional
 
 import pytest
 import yaml
-from google.cloud import aiplatform
 from kubernetes.config import kube_config
 
 from review_classifier.serving_targets import KubernetesServing, VertexServing
@@ -92,6 +91,8 @@ def test_the_spec_leaves_routes_and_command_to_vertex_and_the_image() -> None:
 
 def test_the_spec_binds_to_the_real_sdk() -> None:
     """Every argument is one the installed Vertex SDK's Model.upload / Model.deploy take."""
+    from google.cloud import aiplatform  # seconds to import: not at collection
+
     inspect.signature(aiplatform.Model.upload).bind(**SPEC["model"])
     inspect.signature(aiplatform.Model.deploy).bind(object(), endpoint=object(), **SPEC["deployment"])
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any, List
+from typing import Any, Dict, List
 
 import pytest
 import yaml
@@ -41,9 +41,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 IMAGES = sorted(set(IMAGE_OF_ORCHESTRATOR.values()))
 EXTRAS = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
 #: The project's code a step container imports besides the libraries: the pipelines (which import every step's
-#: module), and the remote stacks' deploy clients, which their deploy steps import when they run.
+#: module), and the remote stacks' deploy clients, which their deploy steps import when they run (Vertex's
+#: deploy imports the Vertex SDK then).
 PROJECT_IMPORTS = {"docker": ["pipelines"], "kubeflow": ["pipelines", "stacks.cloud_serving"]}
-PROJECT_IMPORTS["vertex"] = PROJECT_IMPORTS["kubeflow"]
+PROJECT_IMPORTS["vertex"] = [*PROJECT_IMPORTS["kubeflow"], "google.cloud.aiplatform"]
 #: What each image is for: the integrations its stack's step containers import.
 INTEGRATIONS = {"docker": {"s3fs"}, "kubeflow": {"kfp", "kubernetes", "s3fs"}, "vertex": {"kfp", "gcsfs"}}
 #: What each image must not carry: the other stacks' integrations and the compilers only a client needs.
@@ -56,19 +57,40 @@ NOT_IN = {
 WITHOUT_TENSORFLOW = ["ingest", "preprocess", "split", "tokenize", "baseline", "quality_gate"]
 #: Imported only if installed (anyio, httpx and httpcore try `import sniffio`; only google-genai requires it).
 ONLY_WHERE_INSTALLED = {"sniffio"}
-#: Run in a fresh interpreter: the distributions that own the files of every module loaded by importing argv.
+#: Run in a fresh interpreter: the distributions that own the files of every module loaded by importing the
+#: modules every image imports (argv[1], JSON), then each image's own (argv[2], JSON: image -> modules). The
+#: shared imports (TensorFlow, ZenML: most of the time) load once; each image's own load in a fork of that
+#: process, so nothing one image imports counts for another. One JSON object (image -> distributions) per line.
 LOADED_DISTRIBUTIONS = """
-import importlib, json, os, sys
+import importlib, json, os, sys, traceback
 from importlib.metadata import distributions
-for name in sys.argv[1:]:
+
+def owners():
+    files = {os.path.normpath(m.__file__) for m in list(sys.modules.values()) if getattr(m, "__file__", None)}
+    found = set()
+    for distribution in distributions():
+        records = (os.path.normpath(distribution.locate_file(file)) for file in distribution.files or [])
+        if any(record in files for record in records):
+            found.add(distribution.metadata["Name"])
+    return sorted(found)
+
+for name in json.loads(sys.argv[1]):
     importlib.import_module(name)
-files = {os.path.normpath(m.__file__) for m in list(sys.modules.values()) if getattr(m, "__file__", None)}
-owners = set()
-for distribution in distributions():
-    records = (os.path.normpath(distribution.locate_file(file)) for file in distribution.files or [])
-    if any(record in files for record in records):
-        owners.add(distribution.metadata["Name"])
-print(json.dumps(sorted(owners)))
+for image, modules in json.loads(sys.argv[2]).items():
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for name in modules:
+                importlib.import_module(name)
+            print(json.dumps({image: owners()}), flush=True)
+        except BaseException:
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)
+        os._exit(0)
+    if os.waitpid(pid, 0)[1]:
+        sys.exit(f"importing the modules of the {image} image failed")
 """
 #: Run in a fresh interpreter: ZenML's integrations activated as a step entrypoint does, then the step modules
 #: of argv imported; whether TensorFlow or Keras got loaded.
@@ -82,11 +104,11 @@ print(json.dumps({name: name in sys.modules for name in ("tensorflow", "keras")}
 """
 
 
-def in_fresh_interpreter(script: str, modules: List[str]) -> Any:
-    """What ``script`` prints on its last line as JSON, run with ``modules`` as its arguments in a new
-    interpreter of this venv: nothing this session imported counts."""
+def in_fresh_interpreter(script: str, *arguments: str) -> List[Any]:
+    """What ``script`` prints, one JSON value a line, run with ``arguments`` in a new interpreter of this venv:
+    nothing this session imported counts."""
     done = subprocess.run(
-        [sys.executable, "-c", script, *modules],
+        [sys.executable, "-c", script, *arguments],
         cwd=PROJECT_ROOT,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
         capture_output=True,
@@ -94,7 +116,17 @@ def in_fresh_interpreter(script: str, modules: List[str]) -> Any:
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.splitlines()[-1])
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith(("{", "["))]
+
+
+@pytest.fixture(scope="module")
+def loaded_by_image() -> Dict[str, List[str]]:
+    """Image -> the distributions its step containers load: the step imports, its stack's and the project's."""
+    own = {image: STACK_IMPORTS[image] + PROJECT_IMPORTS[image] for image in IMAGES}
+    loaded: Dict[str, List[str]] = {}
+    for line in in_fresh_interpreter(LOADED_DISTRIBUTIONS, json.dumps(STEP_IMPORTS), json.dumps(own)):
+        loaded.update(line)
+    return loaded
 
 
 def pinned(requirements_file: Path) -> dict:
@@ -133,9 +165,8 @@ def test_each_stacks_lock_is_the_base_lock_plus_its_extra_with_the_remote_locks_
 
 
 @pytest.mark.parametrize("image", IMAGES)
-def test_each_stacks_lock_holds_every_distribution_its_step_containers_import(image: str) -> None:
-    loaded = in_fresh_interpreter(LOADED_DISTRIBUTIONS, STEP_IMPORTS + STACK_IMPORTS[image] + PROJECT_IMPORTS[image])
-    imported = {canonicalize_name(name) for name in loaded}
+def test_each_stacks_lock_holds_every_distribution_its_step_containers_import(image: str, loaded_by_image) -> None:
+    imported = {canonicalize_name(name) for name in loaded_by_image[image]}
     assert {"tensorflow-cpu", "zenml", *INTEGRATIONS[image]} <= imported
     # This venv has every lock installed; what it has beyond the remote lock (the dev tools) is only imported
     # where installed, e.g. setuptools' vendored packages as distributions of their own.
@@ -147,7 +178,7 @@ def test_each_stacks_lock_holds_every_distribution_its_step_containers_import(im
 def test_the_steps_that_never_use_tensorflow_start_without_importing_it() -> None:
     """A step container imports its step's module after ZenML's integrations; TensorFlow and Keras would add
     about 10 s of CPU to each of these steps' start, on every stack that runs steps in containers."""
-    loaded = in_fresh_interpreter(STEP_MODULES_LOAD, [f"steps.{step}" for step in WITHOUT_TENSORFLOW])
+    (loaded,) = in_fresh_interpreter(STEP_MODULES_LOAD, *[f"steps.{step}" for step in WITHOUT_TENSORFLOW])
     assert loaded == {"tensorflow": False, "keras": False}
 
 
