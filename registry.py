@@ -17,7 +17,7 @@ from zenml.models import ModelVersionResponse
 from zenml.services.service import BaseDeploymentService
 from zenml.utils.pagination_utils import depaginate
 
-from review_classifier.metrics import stored_threshold
+from review_classifier.decision import stored_threshold
 from review_classifier.names import DEPLOY_STEP, DEPLOYMENT_PIPELINE, PROMOTION, TEST_METRICS, VALIDATION_PROFILE
 from review_classifier.versions import VersionSummary
 

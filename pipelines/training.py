@@ -9,7 +9,7 @@ from zenml import Model, pipeline
 from pipelines.fingerprint import data_fingerprint
 from pipelines.model_card import MODEL_CARD
 from review_classifier.dataset import DatasetSchema
-from review_classifier.metrics import check_threshold
+from review_classifier.decision import check_threshold
 from review_classifier.model_settings import DEFAULT_CANDIDATES, ModelSettings
 from review_classifier.names import MODEL_NAME, TRAINING_PIPELINE
 from review_classifier.splits import SplitSettings

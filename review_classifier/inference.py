@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from review_classifier.dataset import TEXT
-from review_classifier.metrics import labels_of
+from review_classifier.decision import labels_of
 from review_classifier.model import inference_function
 from review_classifier.text import TextNormalizer
 from review_classifier.vocabulary import Vocabulary

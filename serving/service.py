@@ -15,7 +15,7 @@ from typing import List
 import bentoml
 from fastapi import FastAPI
 
-from review_classifier.metrics import labels_of, stored_threshold
+from review_classifier.decision import labels_of, stored_threshold
 from review_classifier.names import BENTO_NAME, TEST_METRICS
 from review_classifier.quiet_tensorflow import quiet_tensorflow
 from serving import vertex

@@ -12,10 +12,10 @@ from zenml.types import HTMLString
 
 from registry import decision_threshold, drift_reference, load_classifier, require_production
 from review_classifier.dataset import TEXT, DatasetSchema, load_unlabelled, write_table
+from review_classifier.decision import predicted_classes
 from review_classifier.drift import Batch, DriftSettings, compare, profile
 from review_classifier.explain import with_strongest_features
 from review_classifier.inference import predict_table
-from review_classifier.metrics import predicted_classes
 from review_classifier.names import DECISION_THRESHOLD
 from review_classifier.reports.drift import drift_html
 from steps.ingest import read_uri, resolve_uri

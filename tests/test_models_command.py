@@ -13,7 +13,7 @@ from zenml.enums import ModelStages
 
 import run
 from registry import decision_threshold
-from review_classifier.metrics import MissingThresholdError
+from review_classifier.decision import MissingThresholdError
 from tests.test_versions import parse_table
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (backend must be chosen first)
 
 from review_classifier.baseline import BASELINES  # noqa: E402
-from review_classifier.metrics import CLASS_NAMES, COMPARED_METRICS, lift_over  # noqa: E402
+from review_classifier.decision import CLASS_NAMES  # noqa: E402
+from review_classifier.metrics import COMPARED_METRICS, lift_over  # noqa: E402
 from review_classifier.reports import render_template  # noqa: E402
 
 _LABELS = {"accuracy": "Accuracy", "roc_auc": "ROC-AUC", "pr_auc": "PR-AUC"}

@@ -12,8 +12,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from review_classifier.decision import CLASS_NAMES, predicted_classes
 from review_classifier.decomposition import Decomposition, Feature
-from review_classifier.metrics import CLASS_NAMES, predicted_classes
 from review_classifier.reports import render_template
 
 

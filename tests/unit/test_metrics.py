@@ -1,17 +1,14 @@
-"""Metrics, the quality gate and the promotion rule."""
+"""The decision rule, metrics, the quality gate and the promotion rule."""
 
 import numpy as np
 import pytest
 
+from review_classifier.decision import MissingThresholdError, check_threshold, labels_of, stored_threshold
 from review_classifier.metrics import (
-    MissingThresholdError,
     baseline_not_beaten,
-    check_threshold,
     classification_metrics,
-    labels_of,
     lift_over,
     roc_points,
-    stored_threshold,
     unmet_thresholds,
 )
 from review_classifier.promotion import decide_promotion
