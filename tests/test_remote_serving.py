@@ -60,6 +60,8 @@ VERTEX_ENVIRONMENT = {
 JSON = {"content-type": "application/json"}
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it", "It is ok I guess"]
+#: The labels a deployment gives its Bento.
+LABELS = {"zenml_model": "review_classifier", "zenml_model_version": "7"}
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +87,9 @@ def service_class(model_tag: str, environment: Dict[str, str], monkeypatch: pyte
 
 @pytest.fixture(scope="module")
 def image(model_tag: str, container_world) -> str:
-    """The Bento of ``model_tag`` as an image built by a ZenML image builder and pushed to the registry."""
+    """The Bento of ``model_tag`` as an image built by a ZenML image builder and pushed to the registry. It runs
+    one worker: each start of one imports TensorFlow and compiles the model (the count pinned is
+    test_a_bento_pins_its_model_and_worker_count's)."""
     from zenml.client import Client
     from zenml.enums import StackComponentType
     from zenml.stack import Stack, StackComponent
@@ -97,8 +101,7 @@ def image(model_tag: str, container_world) -> str:
         name="remote-serving-tests", flavor="local", component_type=StackComponentType.IMAGE_BUILDER, configuration={}
     )
     builder = client.get_stack_component(StackComponentType.IMAGE_BUILDER, "remote-serving-tests", hydrate=True)
-    labels = {"zenml_model": "review_classifier", "zenml_model_version": "7"}
-    bento = build_bento(model_tag, labels, base_image=os.environ["REVIEW_CLASSIFIER_PARENT_IMAGE"])
+    bento = build_bento(model_tag, LABELS, base_image=os.environ["REVIEW_CLASSIFIER_PARENT_IMAGE"], workers=1)
     return build_with(bento, StackComponent.from_model(builder), registry)
 
 
@@ -142,8 +145,9 @@ def running(world, image: str, environment: Dict[str, str], **options: Any) -> I
 
 @pytest.fixture(scope="module", params=["process", "image"])
 def on_vertex(request, model_tag: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    """The service with Vertex's variables (a free AIP_HTTP_PORT, no --port), as ``bentoml serve`` or as the
-    pushed image under Docker, once its health route answers: a client of it. Stopped at the end, also on failure."""
+    """The service with Vertex's variables (a free AIP_HTTP_PORT, no --port), as ``bentoml serve`` of its Bento (one
+    worker, as ``image``) or as the pushed image under Docker, once its health route answers: a client of it.
+    Stopped at the end, also on failure."""
     # The image gets Vertex's own default port where it is free (the host is the container's network here).
     vertex_port = request.param == "image" and port_holder(int(VERTEX_ENVIRONMENT["AIP_HTTP_PORT"])) is None
     environment = {
@@ -154,8 +158,8 @@ def on_vertex(request, model_tag: str, tmp_path_factory: pytest.TempPathFactory)
     health = url + environment["AIP_HEALTH_ROUTE"]
     if request.param == "process":
         log = tmp_path_factory.mktemp("vertex") / "service.log"
-        env = {**os.environ, **environment, "REVIEW_CLASSIFIER_MODEL": model_tag}
-        started = start([BENTOML, "serve", "serving.service:ReviewClassifierService"], log, env=env, cwd=PROJECT_ROOT)
+        bento = build_bento(model_tag, LABELS, workers=1)
+        started = start([BENTOML, "serve", bento], log, env={**os.environ, **environment}, cwd=log.parent)
         try:
             wait_ready("the service in Vertex's prediction mode", lambda: http_status(health) == 200, started, 300)
             with httpx.Client(base_url=url, timeout=30) as client:
@@ -200,7 +204,7 @@ def test_a_bento_pins_its_model_and_worker_count(model_tag: str) -> None:
     with bentoml.models.create(BENTO_NAME, labels=stored.info.labels, metadata=stored.info.metadata) as newer:
         for name in ("model.keras", "vocabulary.json"):
             shutil.copy(stored.path_of(name), newer.path_of(name))
-    bento = build_bento(model_tag, {"zenml_model": "review_classifier", "zenml_model_version": "7"}, workers=1)
+    bento = build_bento(model_tag, LABELS, workers=1)
     assert [str(model.tag) for model in bentoml.bentos.get(bento).info.all_models] == [model_tag]
     assert serving_workers(bento) == 1
 
