@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import bentoml
 from fastapi import FastAPI
@@ -23,15 +23,18 @@ from serving.api import SERVICE_SETTINGS, Explanation, ModelInfo, Prediction, Te
 
 quiet_tensorflow()  # each worker imports TensorFlow in __init__
 
-#: The BentoML model to serve: $REVIEW_CLASSIFIER_MODEL, else the tag a Bento build pinned, else latest.
-_PINNED = Path(__file__).with_name("model_tag.txt")
-MODEL_TAG = os.environ.get("REVIEW_CLASSIFIER_MODEL") or (
-    _PINNED.read_text().strip() if _PINNED.is_file() else f"{BENTO_NAME}:latest"
-)
 
+def pinned(name: str) -> Optional[str]:
+    """What the Bento build pinned in ``serving/NAME`` (serving/bento.py), None outside a Bento."""
+    path = Path(__file__).with_name(name)
+    return path.read_text().strip() if path.is_file() else None
+
+
+#: The BentoML model to serve: $REVIEW_CLASSIFIER_MODEL, else the tag a Bento build pinned, else latest.
+MODEL_TAG = os.environ.get("REVIEW_CLASSIFIER_MODEL") or pinned("model_tag.txt") or f"{BENTO_NAME}:latest"
 #: Worker processes: the count a Bento build pinned (the deployment's `workers`), else one per CPU.
-_WORKERS = Path(__file__).with_name("workers.txt")
-SETTINGS = {**SERVICE_SETTINGS, "workers": int(_WORKERS.read_text())} if _WORKERS.is_file() else SERVICE_SETTINGS
+_WORKERS = pinned("workers.txt")
+SETTINGS = {**SERVICE_SETTINGS, "workers": int(_WORKERS)} if _WORKERS else SERVICE_SETTINGS
 
 info_app = FastAPI(title="review classifier metadata")
 
