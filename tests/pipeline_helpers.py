@@ -90,6 +90,18 @@ def run_training(config: Path, *flags: str) -> PipelineRunResponse:
     return Client().get_pipeline(TRAINING_PIPELINE).last_run
 
 
+def project_config(
+    name: str, directory: Path, model: str, version: Union[str, int] = "production", **parameters: Any
+) -> Path:
+    """configs/NAME for ``model`` (its ``version``) with ``parameters`` over its own, written to directory/NAME."""
+    config = yaml.safe_load((PROJECT_ROOT / "configs" / name).read_text())
+    config.setdefault("parameters", {}).update(parameters)
+    config["model"] = {"name": model, "version": version}
+    path = directory / name
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
 def for_model(path: Path, model: str, version: Optional[Union[str, int]] = None) -> Path:
     """The config at ``path`` rewritten for a model of the test's own (and one of its versions)."""
     config = yaml.safe_load(path.read_text())

@@ -25,9 +25,8 @@ from serving.process import BENTOML
 from serving.traffic import STEADY_RATE
 from supervisor import processes
 from supervisor.processes import free_port, http_status
-from tests.pipeline_helpers import for_model, production_and_worse, write_config
+from tests.pipeline_helpers import for_model, production_and_worse, project_config, write_config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MODEL = "review_classifier_fault_tests"  # its own model, so other tests' production is untouched
 
 
@@ -56,11 +55,7 @@ def with_workers(config: Path, workers: int) -> Path:
 def config(versions, workdir: Path):
     """configs/deploy.yaml for the test model on a free port, with one worker (each start of one loads
     TensorFlow and the model; only the worker-kill test needs two), served once; everything stopped at the end."""
-    config = yaml.safe_load((PROJECT_ROOT / "configs" / "deploy.yaml").read_text())
-    config.setdefault("parameters", {}).update(port=free_port(), workers=1)
-    config["model"] = {"name": MODEL, "version": "production"}
-    path = workdir / "deploy.yaml"
-    path.write_text(yaml.safe_dump(config))
+    path = project_config("deploy.yaml", workdir, MODEL, port=free_port(), workers=1)
     try:
         faults.serve(path)
         service = faults.serving()

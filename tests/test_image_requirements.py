@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Dict, List
 
 import pytest
 import yaml
@@ -36,6 +34,7 @@ from pipelines.docker_settings import (
 )
 from pipelines.training import BUNDLED_DATA
 from serving.lock import pinned_requirements, read_lock
+from tests.imports import in_fresh_interpreter
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 IMAGES = sorted(set(IMAGE_OF_ORCHESTRATOR.values()))
@@ -102,21 +101,6 @@ for name in sys.argv[1:]:
     importlib.import_module(name)
 print(json.dumps({name: name in sys.modules for name in ("tensorflow", "keras")}))
 """
-
-
-def in_fresh_interpreter(script: str, *arguments: str) -> List[Any]:
-    """What ``script`` prints, one JSON value a line, run with ``arguments`` in a new interpreter of this venv:
-    nothing this session imported counts."""
-    done = subprocess.run(
-        [sys.executable, "-c", script, *arguments],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith(("{", "["))]
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -25,7 +23,6 @@ import numpy as np
 import pandas as pd
 import psutil
 import pytest
-import yaml
 from zenml.client import Client
 from zenml.enums import ModelStages
 from zenml.integrations.bentoml.services.bentoml_container_deployment import BentoMLContainerDeploymentService
@@ -45,21 +42,11 @@ from serving.traffic import STEADY_RATE, switches, traffic, until_answered
 from stacks.register import main as register_stacks
 from supervisor.processes import free_port
 from tests.bad_input import BAD_INPUTS
-from tests.imports import third_party_imports
-from tests.pipeline_helpers import assert_quiet, production_and_worse, step_logs
+from tests.imports import in_fresh_interpreter, third_party_imports
+from tests.pipeline_helpers import assert_quiet, production_and_worse, project_config, step_logs
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MODEL = "review_classifier_serving_tests"  # its own model, so other tests' production is untouched
 THRESHOLD = 0.8  # the production version's decision threshold: not the default, so every consumer must read it
-
-
-def project_config(name: str, directory: Path, version="production", **parameters) -> Path:
-    config = yaml.safe_load((PROJECT_ROOT / "configs" / name).read_text())
-    config.setdefault("parameters", {}).update(parameters)
-    config["model"] = {"name": MODEL, "version": version}
-    path = directory / name
-    path.write_text(yaml.safe_dump(config))
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +72,7 @@ def deploy_config(workdir: Path, **parameters) -> Path:
     if Client().active_stack.container_registry is not None:
         parameters["base_image"] = os.environ["REVIEW_CLASSIFIER_PARENT_IMAGE"]
         parameters["workers"] = 1
-    return project_config("deploy.yaml", workdir, **parameters)
+    return project_config("deploy.yaml", workdir, MODEL, **parameters)
 
 
 @pytest.fixture(scope="module", params=list(STACK_OF))
@@ -309,7 +296,8 @@ def test_service_batch_inference_and_evaluation_agree(service: str, trained, wor
 
     new_reviews = workdir / "new_reviews.csv"
     pd.DataFrame({"Title": "", "Review Text": texts}).to_csv(new_reviews, index=False)
-    run.main(["--config", str(project_config("inference.yaml", workdir, data_uri=str(new_reviews), output_uri=None))])
+    config = project_config("inference.yaml", workdir, MODEL, data_uri=str(new_reviews), output_uri=None)
+    run.main(["--config", str(config)])
     batch = Client().get_pipeline(BATCH_INFERENCE_PIPELINE).last_run.steps["predict"].outputs["predictions"][0].load()
 
     np.testing.assert_allclose(served, expected, atol=1e-6)
@@ -321,7 +309,8 @@ def test_batch_inference_reports_rows_without_text(trained, workdir: Path) -> No
     path = workdir / "with_gaps.csv"
     pd.DataFrame({"Title": ["Great", None, ""], "Review Text": ["Love it", None, "  "]}).to_csv(path, index=False)
     output = workdir / "predictions.parquet"
-    run.main(["--config", str(project_config("inference.yaml", workdir, data_uri=str(path), output_uri=str(output)))])
+    config = project_config("inference.yaml", workdir, MODEL, data_uri=str(path), output_uri=str(output))
+    run.main(["--config", str(config)])
     written = pd.read_parquet(output)
     assert written["row"].tolist() == [1, 2, 3]
     assert written["status"].tolist() == ["ok", "empty text", "empty text"]
@@ -331,11 +320,9 @@ def test_batch_inference_reports_rows_without_text(trained, workdir: Path) -> No
 def test_the_service_module_loads_without_the_training_libraries() -> None:
     """BentoML's arbiter (ZenML's daemon) imports the service module before any worker starts, on every deploy:
     scikit-learn, SciPy and pandas would add seconds of CPU to each; TensorFlow only the workers import."""
-    heavy = "{'sklearn', 'scipy', 'pandas', 'tensorflow', 'keras'}"
-    loaded = f"import sys, serving.service; print(sorted({heavy} & set(sys.modules)))"
-    done = subprocess.run([sys.executable, "-c", loaded], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.splitlines()[-1] == "[]"
+    heavy = ["sklearn", "scipy", "pandas", "tensorflow", "keras"]
+    probe = f"import json, sys, serving.service\nprint(json.dumps([m for m in {heavy!r} if m in sys.modules]))"
+    assert in_fresh_interpreter(probe) == [[]]
 
 
 @process_only
