@@ -54,6 +54,7 @@ def test_optional_values_fall_back_or_disappear() -> None:
     assert store == {
         "path": "s3://example-bucket/zenml",
         "client_kwargs": {"endpoint_url": "http://minio.example.com:9000"},
+        "config_kwargs": {"retries": {"mode": "standard", "max_attempts": 3}},
     }
 
 
