@@ -9,6 +9,7 @@ of this module's own; everything a test starts is stopped at the module's end (`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable, List
 
 import bentoml
 import pandas as pd
@@ -78,90 +79,107 @@ def set_production(number: str) -> None:
     Client().get_model_version(MODEL, int(number)).set_stage(ModelStages.PRODUCTION, force=True)
 
 
-def test_a_worker_killed_under_load_costs_at_most_the_requests_in_flight(config: Path, versions) -> None:
-    faults.serve(with_workers(config, 2))
-    try:
-        row = faults.worker_killed(url(), threads=8, rate=STEADY_RATE)
-    finally:
-        faults.serve(config)
-    assert row.held, row
-    healthy(versions[0])
+@pytest.fixture
+def serve_version(config: Path) -> Callable[[str], None]:
+    """Make a version production, served and healthy, deploying only if that is not already so.
 
+    Each test asks for the state it starts from instead of relying on what the test before left, or
+    putting back what it broke: a test runs alone as in the module, and a deploy (a worker start, which
+    imports TensorFlow) runs only where the state really differs."""
 
-def test_status_names_a_stopped_front_door(config: Path, versions) -> None:
-    assert frontdoor.stop()
-    code, said = faults.status()
-    assert code == 1 and "  - no front door runs" in said.splitlines(), said
-    faults.serve(config)
-    healthy(versions[0])
-
-
-def test_status_names_a_production_stage_moved_to_another_version(config: Path, versions) -> None:
-    served, other = versions
-    set_production(other)
-    try:
+    def serve(number: str) -> None:
+        if faults.production(MODEL) != number:
+            set_production(number)
         code, said = faults.status()
-    finally:
-        set_production(served)
-    assert code == 1 and f"  - the production version is {other}, the deployed one {served}" in said.splitlines()
+        if code != 0 or f"version {number} serves" not in said:
+            faults.serve(config)
+            healthy(number)
+
+    return serve
+
+
+@pytest.fixture
+def served(serve_version: Callable[[str], None], versions) -> str:
+    """The first version production, served and healthy; its number."""
+    serve_version(versions[0])
+    return versions[0]
+
+
+def test_a_worker_killed_under_load_costs_at_most_the_requests_in_flight(config: Path, served: str) -> None:
+    faults.serve(with_workers(config, 2))
+    row = faults.worker_killed(url(), threads=8, rate=STEADY_RATE)
+    assert row.held, row
     healthy(served)
 
 
-def test_status_names_a_front_door_without_a_service(config: Path, versions) -> None:
-    deployer = Client().active_stack.model_deployer
-    deployer.delete_model_server(faults.serving().uuid, timeout=60)
+def test_status_names_a_stopped_front_door(served: str) -> None:
+    assert frontdoor.stop()
     code, said = faults.status()
-    assert code == 1, said
-    assert f"  - the front door runs on port {frontdoor.serving_port()}, but ZenML tracks no service" in said
-    faults.serve(config)
-    healthy(versions[0])
+    assert code == 1 and "  - no front door runs" in said.splitlines(), said
 
 
-def test_the_whole_backend_killed_is_named_and_make_serve_restores_it(config: Path, versions) -> None:
+def test_status_names_a_production_stage_moved_to_another_version(served: str, versions) -> None:
+    other = versions[1]
+    set_production(other)
+    code, said = faults.status()
+    assert code == 1 and f"  - the production version is {other}, the deployed one {served}" in said.splitlines()
+
+
+def test_the_whole_backend_killed_is_named_and_make_serve_restores_it(config: Path, served: str) -> None:
     row = faults.backend_killed(config, MODEL)
     assert row.held, row
     assert row.message.startswith("public port: HTTP 502"), row.message
     assert "is not running" in row.message and "no service answers ready through the front door" in row.message
 
 
-def test_the_front_door_killed_is_named_and_make_serve_restarts_it_without_a_new_backend(config: Path, versions):
+def test_the_front_door_killed_is_named_and_make_serve_restarts_it_without_a_new_backend(config: Path, served: str):
     row = faults.front_door_killed(config, MODEL)
     assert row.held, row
     assert row.message.startswith("public port: refused"), row.message
     assert "no front door runs" in row.message
 
 
-def test_every_serving_process_killed_needs_no_hand_cleaning(config: Path, versions) -> None:
+def test_every_serving_process_killed_needs_no_hand_cleaning(config: Path, served: str) -> None:
     pid_file = frontdoor.state_dir() / "nginx.pid"
     assert int(pid_file.read_text()) == frontdoor.master().pid  # left behind by the kill, as by a restart
     row = faults.everything_killed(config, MODEL)
     assert row.held, row
     assert "no front door runs" in row.message and "is not running" in row.message
-    healthy(versions[0])
+    healthy(served)
 
 
-def test_a_deploy_killed_before_its_switch_leaves_the_old_version_serving(config: Path, workdir: Path) -> None:
+def test_a_deploy_killed_before_its_switch_leaves_the_old_version_serving(
+    config: Path, workdir: Path, served: str
+) -> None:
     row = faults.deploy_killed(config, MODEL, workdir / "killed-deploy.log", rate=STEADY_RATE)
     assert row.held, row
     assert row.failed_requests == 0 and "ZenML tracks 2 services for the deploy step" in row.message
 
 
 @pytest.mark.parametrize("how", ["missing", "corrupt"])
-def test_a_damaged_model_artifact_is_refused_before_any_switch(config: Path, versions, how: str) -> None:
+def test_a_damaged_model_artifact_is_refused_before_any_switch(config: Path, served: str, how: str) -> None:
     row = faults.artifact_damaged(config, MODEL, how, rate=STEADY_RATE)
     assert row.held, row
-    assert row.message.startswith(f"the 'model' artifact of {MODEL} version {versions[0]} at ")
+    assert row.message.startswith(f"the 'model' artifact of {MODEL} version {served} at ")
+
+
+def test_status_names_a_front_door_without_a_service(served: str) -> None:
+    deployer = Client().active_stack.model_deployer
+    deployer.delete_model_server(faults.serving().uuid, timeout=60)
+    code, said = faults.status()
+    assert code == 1, said
+    assert f"  - the front door runs on port {frontdoor.serving_port()}, but ZenML tracks no service" in said
 
 
 def rollback_entries(*numbers: str) -> list:
     return [Client().get_model_version(MODEL, int(n)).run_metadata["rollback"] for n in numbers]
 
 
-def test_a_rollback_failing_before_its_switch_keeps_the_served_version_production(config: Path, versions) -> None:
+def test_a_rollback_failing_before_its_switch_keeps_the_served_version_production(
+    config: Path, versions, serve_version
+) -> None:
     previous, current = versions
-    set_production(current)
-    faults.serve(config)
-    healthy(current)
+    serve_version(current)
     with faults.damaged(Client().get_model_version(MODEL, int(previous)).get_artifact("model").uri, "corrupt"):
         with pytest.raises(RuntimeError, match=f"the 'model' artifact of {MODEL} version {previous}"):
             rollback.rollback(config, "worse in production")
@@ -171,10 +189,10 @@ def test_a_rollback_failing_before_its_switch_keeps_the_served_version_productio
 
 
 def test_a_rollback_failing_after_its_switch_keeps_the_rolled_back_version_production(
-    config: Path, versions, monkeypatch
+    config: Path, versions, serve_version, monkeypatch
 ) -> None:
     previous, current = versions
-    healthy(current)
+    serve_version(current)
     old = faults.serving().uuid
     deployer = type(Client().active_stack.model_deployer)
     deleting = deployer.delete_model_server
@@ -198,15 +216,21 @@ def test_a_rollback_failing_after_its_switch_keeps_the_rolled_back_version_produ
     healthy(previous)
 
 
-def test_status_names_another_version_answering_on_zenmls_backend(config: Path, workdir: Path) -> None:
-    """ZenML's service killed and another version's Bento (built by an earlier deploy) serving on its port."""
+def bentos_of(number: str) -> List[bentoml.Bento]:
+    """The Bentos deploys of version ``number`` of the test model built."""
+    labels = {"zenml_model": MODEL, "zenml_model_version": number}
+    return [bento for bento in bentoml.bentos.list() if labels.items() <= bento.info.labels.items()]
+
+
+def test_status_names_another_version_answering_on_zenmls_backend(workdir: Path, versions, serve_version) -> None:
+    """ZenML's service killed and another version's Bento, built by a deploy of it, serving on its port."""
+    first, second = versions
+    if not bentos_of(second):
+        serve_version(second)
+    serve_version(first)
     served = faults.serving()
     recorded = served.config.model_version
-    other = next(
-        bento
-        for bento in bentoml.bentos.list()
-        if bento.info.labels.get("zenml_model") == MODEL and bento.info.labels.get("zenml_model_version") != recorded
-    )
+    other = bentos_of(second)[0]
     faults.sigkill(faults.tree(served))
     backend = f"http://127.0.0.1:{served.config.port}"
     argv = [BENTOML, "serve", str(other.tag), "--host", "127.0.0.1", "--port", str(served.config.port)]
@@ -224,8 +248,6 @@ def test_status_names_another_version_answering_on_zenmls_backend(config: Path, 
         in said.splitlines()
     )
     assert f"  - ZenML's service {served.uuid} is not running" in said.splitlines()
-    faults.serve(config)
-    healthy(recorded)
 
 
 def test_a_full_artifact_store_disk_fails_the_run_naming_it_and_nothing_half_written_is_reused(
