@@ -27,7 +27,7 @@ BUNDLED_DATA = BUNDLED
 
 
 UNIT_TESTS = Path(__file__).parent / "unit"
-#: The modules that use the container world (one Docker daemon, one registry on 127.0.0.1:5000).
+#: The modules that use the container world (one Docker daemon, one registry of the session's own).
 CONTAINER_MODULES = {"test_docker_stack.py", "test_kfp_spec.py", "test_remote_serving.py", "test_serving.py"}
 
 
@@ -95,9 +95,10 @@ def sample_reviews(bundled_reviews: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def container_world(tmp_path_factory):
-    """The container world (stacks/containers/): the Docker daemon, registry and parent image it runs
-    (reused), and an S3 store and ZenML server of the session's own, stopped at its end; the variables
-    of the `docker` stack set for the session. A missing runtime fails here with the cause, never a skip."""
+    """The container world (stacks/containers/): the Docker daemon and the parent image it runs (reused, with
+    the daemon's layer cache), and a registry, an S3 store and a ZenML server of the session's own on free
+    ports, stopped at its end (the registry's images deleted); the variables of the `docker` stack set for
+    the session. A missing runtime fails here with the cause, never a skip."""
     from pipelines.docker_settings import PARENT_IMAGE_VARIABLE
     from stacks.containers import daemon, world
     from stacks.containers.state import STATE_DIR
@@ -110,12 +111,15 @@ def container_world(tmp_path_factory):
             engine_dir=STATE_DIR,
             s3_port=free_port(),
             zenml_port=free_port(),
+            registry_port=free_port(),
             # Where Docker Hub answers, ZenML's parent image may be named instead of building one.
             local_parent_image=not os.environ.get(PARENT_IMAGE_VARIABLE),
         )
         os.environ.update(started.stack_environment())
         yield started
     finally:
-        if "dockerd" in world.down(state):
+        stopped = world.down(state)
+        shutil.rmtree(state / "registry", ignore_errors=True)  # pytest keeps the last sessions' folders
+        if "dockerd" in stopped:
             left = daemon.mounts_under(STATE_DIR)
             assert not left, f"the stopped dockerd left {left} mounted"

@@ -5,8 +5,8 @@
 * a Docker daemon (:mod:`.daemon`): a working one is reused (``DOCKER_HOST`` or the default
   socket); otherwise Debian's ``dockerd`` with its own data root and socket, without a bridge
   network (``--bridge=none --iptables=false``): builds and containers use the host's network;
-* Debian's ``docker-registry`` (Distribution) on 127.0.0.1:5000 (:mod:`.registry`), reused if one
-  answers there;
+* Debian's ``docker-registry`` (Distribution) on 127.0.0.1:5000 (:mod:`.registry`;
+  ``REVIEW_CLASSIFIER_REGISTRY_PORT`` moves it), reused if one answers there;
 * an S3 object store, moto's server, with the artifact bucket (:mod:`.object_store`);
 * the ZenML server remote stacks need (:mod:`stacks.zenml_server`), the client logged in to it,
   the store's keys in a ZenML secret and the ``docker`` stack registered on it (:mod:`.login`);

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-LOCAL_PARENT_IMAGE = "review-classifier/python:3.11-bookworm"  # in the registry: REGISTRY/LOCAL_PARENT_IMAGE
+LOCAL_PARENT_IMAGE = "review-classifier/python:3.11-bookworm"  # in a registry: REGISTRY/LOCAL_PARENT_IMAGE
 DEBIAN_SUITE = "bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 PACKAGES = ["python3.11", "python3.11-venv", "python3-pip", "ca-certificates"]
@@ -52,17 +52,18 @@ def image_exists(client: Any, name: str) -> bool:
         return False
 
 
-def ensure_parent_image(client: Any, work_dir: Path, name: str) -> bool:
-    """Make ``name`` (``registry/repository:tag``) in the daemon of ``client`` unless it exists, and push it;
-    True if it was built now."""
-    built = not image_exists(client, name)
-    if built:
-        _build(client, work_dir, name)
+def ensure_parent_image(client: Any, work_dir: Path, registry: str) -> str:
+    """The image in ``registry``, pushed from the daemon of ``client``; made first unless the daemon has it under
+    :data:`LOCAL_PARENT_IMAGE` (whichever registry it was pushed to before). Its name in the registry."""
+    if not image_exists(client, LOCAL_PARENT_IMAGE):
+        _build(client, work_dir, LOCAL_PARENT_IMAGE)
+    name = f"{registry}/{LOCAL_PARENT_IMAGE}"
     repository, tag = name.rsplit(":", 1)
+    client.images.get(LOCAL_PARENT_IMAGE).tag(repository, tag)
     for line in client.images.push(repository, tag, stream=True, decode=True):
         if "error" in line:
             raise RuntimeError(f"pushing {name} failed: {line['error']}")
-    return built
+    return name
 
 
 def _build(client: Any, work_dir: Path, name: str) -> None:

@@ -1,8 +1,10 @@
-"""The image registry of the container world: Debian's ``docker-registry`` (Distribution) on 127.0.0.1:5000,
-its configuration rendered from ``templates/registry.yml.j2``."""
+"""The image registry of the container world: Debian's ``docker-registry`` (Distribution) on 127.0.0.1:5000
+(``REVIEW_CLASSIFIER_REGISTRY_PORT`` moves it; the tests take a free port), its configuration rendered from
+``templates/registry.yml.j2``."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -11,7 +13,8 @@ from stacks.containers import WorldError
 from stacks.containers.apt import program
 from supervisor import processes
 
-ADDRESS = "127.0.0.1:5000"
+PORT = int(os.environ.get("REVIEW_CLASSIFIER_REGISTRY_PORT", "5000"))
+ADDRESS = f"127.0.0.1:{PORT}"
 _render_template = renderer(Path(__file__).parent / "templates")
 
 
@@ -20,19 +23,18 @@ def config(address: str, storage: Path) -> str:
     return _render_template("registry.yml.j2", address=address, storage=str(storage))
 
 
-def ensure(engine_dir: Path) -> Optional[processes.Started]:
-    """A registry answering on :data:`ADDRESS`: one already there is reused (None), else one is started
-    with its storage in ``engine_dir``."""
-    url = f"http://{ADDRESS}/v2/"
+def ensure(address: str, directory: Path) -> Optional[processes.Started]:
+    """A registry answering on ``address``: one already there is reused (None), else one is started with its
+    configuration, log and images in ``directory``."""
+    url = f"http://{address}/v2/"
     if processes.http_status(url) == 200:
         return None
-    holder = processes.port_holder(int(ADDRESS.rsplit(":", 1)[1]))
+    holder = processes.port_holder(int(address.rsplit(":", 1)[1]))
     if holder is not None:
-        raise WorldError(f"{ADDRESS} is held by {holder}, which is not a registry")
-    directory = engine_dir / "registry"
+        raise WorldError(f"{address} is held by {holder}, which is not a registry")
     directory.mkdir(parents=True, exist_ok=True)
     config_file = directory / "config.yml"
-    config_file.write_text(config(ADDRESS, directory / "data"))
+    config_file.write_text(config(address, directory / "data"))
     argv = [program("docker-registry") or "docker-registry", "serve", str(config_file)]
     return processes.start_ready(
         "docker-registry", argv, directory / "registry.log", lambda: processes.http_status(url) == 200, 60

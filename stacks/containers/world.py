@@ -51,9 +51,12 @@ def up(
     engine_dir: Optional[Path] = None,
     s3_port: int = S3_PORT,
     zenml_port: int = ZENML_PORT,
+    registry_port: int = registry.PORT,
     local_parent_image: bool = False,
 ) -> World:
-    """Bring the world up (idempotent); ``engine_dir`` holds the daemon's data, registry storage and image cache.
+    """Bring the world up (idempotent). ``state_dir`` holds what is the world's own (its record, the registry's
+    images, the S3 store and the ZenML server); ``engine_dir`` what worlds may share, the daemon's data
+    root (its layer cache) and the parent image's making.
 
     A partial start is recorded as it goes, so ``down`` stops whatever a failed ``up`` left.
     """
@@ -69,16 +72,17 @@ def up(
                 world.started["dockerd"] = daemon.start(engine_dir)
                 world.docker_host = daemon.own_socket(engine_dir)
             state.save(state_dir, world)
-            started = registry.ensure(engine_dir)
+            world.registry = f"127.0.0.1:{registry_port}"
+            started = registry.ensure(world.registry, state_dir / "registry")
             if started is not None:
                 world.started["registry"] = started
             state.save(state_dir, world)
             _object_store_and_server(world, state_dir, s3_port, zenml_port)
             state.save(state_dir, world)
             if local_parent_image:
-                name = f"{registry.ADDRESS}/{parent_image.LOCAL_PARENT_IMAGE}"
-                parent_image.ensure_parent_image(daemon.client(world.docker_host), engine_dir / "parent-image", name)
-                world.parent_image = name
+                world.parent_image = parent_image.ensure_parent_image(
+                    daemon.client(world.docker_host), engine_dir / "parent-image", world.registry
+                )
         finally:
             state.save(state_dir, world)
         (state_dir / "env").write_text("".join(f"{k}={v}\n" for k, v in world.stack_environment().items()))
