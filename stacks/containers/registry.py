@@ -1,10 +1,8 @@
-"""The image registry of the container world: Debian's ``docker-registry`` (Distribution) on 127.0.0.1:5000
-(``REVIEW_CLASSIFIER_REGISTRY_PORT`` moves it; the tests take a free port), its configuration rendered from
-``templates/registry.yml.j2``."""
+"""The image registry of the container world: Debian's ``docker-registry`` (Distribution) on loopback, its
+configuration rendered from ``templates/registry.yml.j2``."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -13,8 +11,6 @@ from stacks.containers import WorldError
 from stacks.containers.apt import program
 from supervisor import processes
 
-PORT = int(os.environ.get("REVIEW_CLASSIFIER_REGISTRY_PORT", "5000"))
-ADDRESS = f"127.0.0.1:{PORT}"
 _render_template = renderer(Path(__file__).parent / "templates")
 
 

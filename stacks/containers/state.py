@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Dict, Iterator
 
 from stacks import zenml_server
-from stacks.containers import daemon, object_store, registry
+from stacks.containers import daemon, object_store
 from supervisor.processes import Started
 
 STATE_DIR = Path(
@@ -24,7 +24,7 @@ class World:
     """Where everything answers, and what this state directory started (name -> process)."""
 
     docker_host: str = ""
-    registry: str = registry.ADDRESS
+    registry: str = ""
     s3_endpoint: str = ""
     s3_key_id: str = object_store.KEY_ID
     s3_secret_key: str = ""

@@ -15,6 +15,7 @@ from supervisor import processes
 
 S3_PORT = int(os.environ.get("REVIEW_CLASSIFIER_S3_PORT", "9000"))
 ZENML_PORT = int(os.environ.get("REVIEW_CLASSIFIER_ZENML_PORT", "8238"))
+REGISTRY_PORT = int(os.environ.get("REVIEW_CLASSIFIER_REGISTRY_PORT", "5000"))
 #: The order ``down`` stops them in: nothing is stopped while something that uses it still runs.
 STOP_ORDER = ("zenml-server", "s3", "registry", "dockerd")
 
@@ -51,7 +52,7 @@ def up(
     engine_dir: Optional[Path] = None,
     s3_port: int = S3_PORT,
     zenml_port: int = ZENML_PORT,
-    registry_port: int = registry.PORT,
+    registry_port: int = REGISTRY_PORT,
     local_parent_image: bool = False,
 ) -> World:
     """Bring the world up (idempotent). ``state_dir`` holds what is the world's own (its record, the registry's
