@@ -19,7 +19,8 @@ from sklearn.metrics import roc_auc_score
 from review_classifier.calibration import Calibration, calibrate
 from review_classifier.model import WIDE_LOGIT, build_model, inference_function
 from review_classifier.model_settings import ModelSettings
-from review_classifier.wide import WideFit, fit_wide, refit_wide
+from review_classifier.wide import WideFit
+from review_classifier.wide_fit import fit_wide, refit_wide
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,9 @@ custom-container contract (serving/vertex.py): its port, health route and predic
 from __future__ import annotations
 
 import gc
+import importlib.abc
 import os
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -22,6 +24,25 @@ from serving import vertex
 from serving.api import SERVICE_SETTINGS, Explanation, ModelInfo, Prediction, Texts
 
 quiet_tensorflow()  # each worker imports TensorFlow in __init__
+
+#: Installed for training, never used to predict. Keras imports matplotlib and scikit-learn, and NLTK SciPy,
+#: whenever they are installed (plotting helpers, Keras' scikit-learn wrapper, NLTK's collocation measures);
+#: refused in a worker, they are left out of its start: about 3 s of CPU of each here.
+NOT_FOR_PREDICTION = frozenset({"matplotlib", "sklearn", "scipy"})
+
+
+class _NotForPrediction(importlib.abc.MetaPathFinder):
+    """An import finder that answers :data:`NOT_FOR_PREDICTION` as not installed, which Keras and NLTK take."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name.partition(".")[0] in NOT_FOR_PREDICTION:
+            raise ModuleNotFoundError(f"{name} is not for a serving worker (serving/service.py)", name=name)
+
+
+def refuse_training_libraries() -> None:
+    """In this process, from now on: a worker's own, which imports nothing of them before ``__init__``."""
+    if not any(isinstance(finder, _NotForPrediction) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _NotForPrediction())
 
 
 def pinned(name: str) -> Optional[str]:
@@ -48,6 +69,7 @@ class ReviewClassifierService:
 
     def __init__(self) -> None:
         # Heavy imports here: only the worker process needs TensorFlow.
+        refuse_training_libraries()
         import keras
         import tensorflow as tf
 

@@ -13,7 +13,7 @@ from review_classifier.model_settings import ModelSettings
 from review_classifier.splits import SplitSettings, stratified_split
 from review_classifier.text import NormalizationSettings
 from review_classifier.vocabulary import VocabularySettings
-from review_classifier.wide import wide_validation_roc_auc
+from review_classifier.wide_fit import wide_validation_roc_auc
 from steps.caching import project_code_policy
 from steps.materializers import ContentHashedPandasMaterializer
 from steps.preprocess import TOKENS

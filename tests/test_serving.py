@@ -150,18 +150,31 @@ def test_deployment_logs_are_quiet(service: str) -> None:
     assert_quiet("\n".join([Path(deployed.status.log_file).read_text(), *map(step_logs, steps)]))
 
 
-@process_only
-def test_the_recorded_worker_count_is_the_real_one(service: str) -> None:
+def deployed_workers():
+    """The service ZenML records for the deploy step, and its BentoML worker processes."""
     deployer = Client().active_stack.model_deployer
     (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
-    workers = [
-        p
-        for p in psutil.Process(deployed.status.pid).children(recursive=True)
-        if "_bentoml_impl.worker.service" in p.cmdline()
-    ]
+    children = psutil.Process(deployed.status.pid).children(recursive=True)
+    return deployed, [p for p in children if "_bentoml_impl.worker.service" in p.cmdline()]
+
+
+@process_only
+def test_the_recorded_worker_count_is_the_real_one(service: str) -> None:
+    deployed, workers = deployed_workers()
     assert workers and deployed.config.workers == len(workers)
     deploy_log = step_logs(Client().get_pipeline(DEPLOYMENT_PIPELINE).last_run.steps[DEPLOY_STEP])
     assert f"'workers': {len(workers)}," in deploy_log  # ZenML's dump of the deployment's configuration
+
+
+@process_only
+def test_a_worker_loads_none_of_the_training_libraries(service: str) -> None:
+    """This venv has them for training, and Keras and NLTK import them wherever installed: a worker refuses them
+    (``NOT_FOR_PREDICTION``, serving/service.py), yet predicts (the tests below)."""
+    _, workers = deployed_workers()
+    mapped = {Path(m.path).as_posix() for worker in workers for m in worker.memory_maps()}
+    assert workers and any("/tensorflow/" in path for path in mapped)
+    training = ("matplotlib", "sklearn", "scipy")
+    assert not {name for name in training for path in mapped if f"/site-packages/{name}/" in path}
 
 
 def test_predict_and_metadata(service: str, trained) -> None:

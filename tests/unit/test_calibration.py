@@ -9,7 +9,7 @@ from sklearn.metrics import log_loss, roc_auc_score
 from review_classifier.calibration import calibrate
 from review_classifier.model import CALIBRATION_LAYER, build_model, inference_function
 from review_classifier.training import fit
-from review_classifier.wide import fit_wide
+from review_classifier.wide_fit import fit_wide
 from tests.unit.test_model import LINEAR, TINY, toy_data
 
 TRAIN, VALIDATION, HELD_OUT = slice(0, 200), slice(200, 300), slice(300, None)

@@ -13,7 +13,8 @@ from review_classifier.splits import stratified_split
 from review_classifier.text import TextNormalizer
 from review_classifier.training import sweep
 from review_classifier.vocabulary import VocabularySettings
-from review_classifier.wide import HashedBigrams, fit_wide, wide_validation_roc_auc
+from review_classifier.wide import HashedBigrams
+from review_classifier.wide_fit import fit_wide, wide_validation_roc_auc
 
 
 def predict_proba(model, x):
