@@ -27,10 +27,24 @@ SERVING_PACKAGES = [
     "numpy",
     "pandas",
     "pydantic",
-    "scikit-learn",
-    "scipy",  # the wide part's fit (review_classifier/wide.py), imported with the package
     "tensorflow-cpu",
-    "threadpoolctl",  # the wide part's fit on one BLAS thread (review_classifier/blas.py), imported with it
+]
+#: The modules of the project's package that the service imports (tests/test_serving.py checks the list against
+#: the imports): the Bento carries these, not the training code, so its image installs no training library.
+PREDICTION_MODULES = [
+    "__init__",
+    "dataset",
+    "decision",
+    "decomposition",
+    "explain",
+    "inference",
+    "model",
+    "model_settings",
+    "names",
+    "quiet_tensorflow",
+    "text",
+    "vocabulary",
+    "wide",
 ]
 
 
@@ -88,7 +102,7 @@ def build_bento(
     """Build a Bento serving exactly ``model_tag``; returns the Bento's tag.
 
     The build context is a staged copy of the code the service needs (the
-    service, the project's package and its NLTK corpus) plus the pinned model
+    service, the prediction modules of the project's package and its NLTK corpus) plus the pinned model
     tag and worker count, so the Bento serves that model the same way wherever it runs. ``base_image`` is the
     parent of its container image: any image with Python 3.11 and pip (BentoML
     then installs no Python); None is BentoML's own Debian Python 3.11 image. ``workers`` None: one worker
@@ -118,11 +132,9 @@ def build_bento(
                 "serving/vertex.py",
                 "serving/model_tag.txt",
                 "serving/workers.txt",
-                "review_classifier/**/*.py",
+                *[f"review_classifier/{module}.py" for module in PREDICTION_MODULES],
                 "review_classifier/nltk_data/**",
             ],
-            # The dashboard's pages and their renderer (matplotlib, jinja2): never served, never installed there.
-            exclude=["review_classifier/reports/", "review_classifier/templating.py"],
             python={"packages": pinned_requirements(SERVING_PACKAGES), "lock_packages": False},
             docker=docker,
             build_ctx=str(context),
