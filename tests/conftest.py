@@ -35,9 +35,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Mark the pure package's tests `unit`; only other tests get a ZenML repository.
 
     So `make test-unit` (`pytest tests/unit`) never imports ZenML, and runs without the
-    remote extra. The container modules, the longest, come first.
+    remote extra. The longest groups come first (``LONGEST_GROUPS``).
     """
-    items.sort(key=lambda item: item.path.name not in CONTAINER_MODULES)
+    items.sort(key=lambda item: group_rank(worker_group(item.nodeid)))
     for item in items:
         if UNIT_TESTS in item.path.parents:
             item.add_marker(pytest.mark.unit)
@@ -65,10 +65,33 @@ def worker_group(nodeid: str) -> str:
     return "containers" if name in CONTAINER_MODULES else module
 
 
+#: The groups of ``worker_group`` that take longest, longest first (measured on a `make test` here); the others
+#: follow in collection order. xdist would hand groups out by their number of tests, and some of the longest
+#: have few: handed out last, the run ended with one worker idle while the other ran one of them.
+LONGEST_GROUPS = [
+    "containers",
+    "tests/test_faults.py",
+    "tests/test_serving.py",
+    "tests/test_stacks.py",
+    "tests/test_step_cache.py",
+    "tests/test_zenml_fixes.py",
+    "tests/test_dashboard.py",
+    "tests/test_training_pipeline.py",
+    "tests/test_image_requirements.py",
+]
+
+
+def group_rank(group: str) -> int:
+    """Where ``group`` is handed out: by ``LONGEST_GROUPS``, then all others."""
+    return LONGEST_GROUPS.index(group) if group in LONGEST_GROUPS else len(LONGEST_GROUPS)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """`pytest -n N` (`make test`) hands out whole groups of ``worker_group``."""
+    """`pytest -n N` (`make test`) hands out whole groups of ``worker_group``, in collection order."""
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False  # the order of pytest_collection_modifyitems, longest first
 
     class ModuleGroupScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
