@@ -30,7 +30,7 @@ from zenml.integrations.bentoml.services.bentoml_local_deployment import BentoML
 
 import run
 import steps.deploy
-from benchmarks.fault_injection import alive
+from benchmarks import fault_injection as faults
 from commands import rollback, status, stop
 from registry import deployed_services, load_classifier
 from review_classifier.decision import labels_of
@@ -151,17 +151,10 @@ def test_deployment_logs_are_quiet(service: str) -> None:
     assert_quiet("\n".join([Path(deployed.status.log_file).read_text(), *map(step_logs, steps)]))
 
 
-def deployed_workers():
-    """The service ZenML records for the deploy step, and its BentoML worker processes."""
-    deployer = Client().active_stack.model_deployer
-    (deployed,) = deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP)
-    children = psutil.Process(deployed.status.pid).children(recursive=True)
-    return deployed, [p for p in children if "_bentoml_impl.worker.service" in p.cmdline()]
-
-
 @process_only
 def test_the_recorded_worker_count_is_the_real_one(service: str) -> None:
-    deployed, workers = deployed_workers()
+    deployed = faults.serving()
+    workers = faults.workers(deployed)
     assert workers and deployed.config.workers == len(workers)
     deploy_log = step_logs(Client().get_pipeline(DEPLOYMENT_PIPELINE).last_run.steps[DEPLOY_STEP])
     assert f"'workers': {len(workers)}," in deploy_log  # ZenML's dump of the deployment's configuration
@@ -171,7 +164,7 @@ def test_the_recorded_worker_count_is_the_real_one(service: str) -> None:
 def test_a_worker_loads_none_of_the_training_libraries(service: str) -> None:
     """This venv has them for training, and Keras and NLTK import them wherever installed: a worker refuses them
     (``NOT_FOR_PREDICTION``, serving/service.py), yet predicts (the tests below)."""
-    _, workers = deployed_workers()
+    workers = faults.workers(faults.serving())
     mapped = {Path(m.path).as_posix() for worker in workers for m in worker.memory_maps()}
     assert workers and any("/tensorflow/" in path for path in mapped)
     training = ("matplotlib", "sklearn", "scipy")
@@ -466,7 +459,7 @@ def test_stop_after_a_failed_deploy_stops_everything(service: str) -> None:
     with pytest.raises(httpx.TransportError):
         healthy(service)
     assert deployer.find_model_server(pipeline_name=DEPLOYMENT_PIPELINE, pipeline_step_name=DEPLOY_STEP) == []
-    assert not any(alive(p) for p in [nginx, *daemons])
+    assert not any(faults.alive(p) for p in [nginx, *daemons])
     assert [s.container for s in containers] == [None] * len(containers)
     assert frontdoor.master() is None
 
