@@ -47,6 +47,17 @@ def _tfidf(
     return features, (transformer.idf_ * kept).astype("float32")
 
 
+def _fitted(idf: np.ndarray, model: LogisticRegression, c: float, validation_roc_auc: float) -> WideFit:
+    """The weights ``TfidfLogit`` holds, from ``model`` fitted on the TF-IDF with ``idf``."""
+    return WideFit(
+        idf=idf,
+        coef=model.coef_[0].astype("float32"),
+        bias=float(model.intercept_[0]),
+        c=float(c),
+        validation_roc_auc=float(validation_roc_auc),
+    )
+
+
 @one_blas_thread
 def fit_wide(
     x_train: np.ndarray,
@@ -69,13 +80,7 @@ def fit_wide(
         if best is None or score > best[0]:
             best = (score, c, model)
     score, c, model = best
-    return WideFit(
-        idf=idf,
-        coef=model.coef_[0].astype("float32"),
-        bias=float(model.intercept_[0]),
-        c=float(c),
-        validation_roc_auc=float(score),
-    )
+    return _fitted(idf, model, c, score)
 
 
 @one_blas_thread
@@ -86,13 +91,7 @@ def refit_wide(
     a tenth more texts to learn the features from; its validation ROC-AUC stays the one it was chosen by."""
     features, idf = _tfidf(x, vocab_size=vocab_size, bigram_buckets=bigram_buckets, min_df=min_df)
     model = LogisticRegression(C=wide.c, max_iter=2000).fit(features(x), y)
-    return WideFit(
-        idf=idf,
-        coef=model.coef_[0].astype("float32"),
-        bias=float(model.intercept_[0]),
-        c=wide.c,
-        validation_roc_auc=wide.validation_roc_auc,
-    )
+    return _fitted(idf, model, wide.c, wide.validation_roc_auc)
 
 
 def wide_validation_roc_auc(
