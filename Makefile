@@ -7,6 +7,9 @@ PY     := $(VENV)/bin/python
 ZENML  := $(VENV)/bin/zenml
 STAMP  := $(VENV)/.installed
 REMOTE := $(VENV)/.installed-remote
+## Bytecode is written at install, as pip does and uv does not by default: where PYTHONDONTWRITEBYTECODE is set,
+## every process would otherwise compile all it imports again, TensorFlow's 1,800 modules included.
+UV_INSTALL := $(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY)
 UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --python-version 3.11 --no-header
 CONFIG ?= configs/local.yaml
 
@@ -23,13 +26,13 @@ install: $(STAMP)
 install-remote: $(REMOTE)
 
 $(REMOTE): $(STAMP) requirements-remote.txt
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements-remote.txt
+	$(UV_INSTALL) -r requirements-remote.txt
 	touch $@
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt -r requirements-dev.txt
+	$(UV_INSTALL) -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 ## First set-up of a clone only: a ZenML repository whose active stack is `local`.
