@@ -86,6 +86,23 @@ def group_rank(group: str) -> int:
     return LONGEST_GROUPS.index(group) if group in LONGEST_GROUPS else len(LONGEST_GROUPS)
 
 
+#: The niceness of a worker that does not start with the container group. That group is the run's longest and
+#: waits on processes that are not its worker's children (dockerd, the registry, the containers), so only the
+#: other workers can yield the CPU to it; they still get all of what it leaves idle.
+OTHER_WORKERS_NICENESS = 5
+_niceness_set = False
+
+
+def pytest_runtest_protocol(item: pytest.Item, nextitem) -> None:
+    """Under `pytest -n N`, a worker whose first test is not a container test lowers its CPU priority once,
+    before it starts any process (its children inherit it)."""
+    global _niceness_set
+    if not _niceness_set and "PYTEST_XDIST_WORKER" in os.environ:
+        _niceness_set = True
+        if worker_group(item.nodeid) != "containers":
+            os.nice(OTHER_WORKERS_NICENESS)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """`pytest -n N` (`make test`) hands out whole groups of ``worker_group``, in collection order."""
