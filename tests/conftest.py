@@ -163,3 +163,21 @@ def container_world(tmp_path_factory):
         if "dockerd" in stopped:
             left = daemon.mounts_under(STATE_DIR)
             assert not left, f"the stopped dockerd left {left} mounted"
+
+
+@pytest.fixture(scope="session")
+def serving_model_tag() -> str:
+    """The remote serving tests' small model (tests/serving_image.py)."""
+    from tests.serving_image import small_model
+
+    return small_model(str(BUNDLED_DATA))
+
+
+@pytest.fixture(scope="session")
+def serving_image(serving_model_tag: str, container_world):
+    """The remote serving tests' image, being built and pushed on a thread from the first test that asks for it
+    (tests/serving_image.py: test_docker_stack asks before its flow); ``tests.serving_image.built`` waits for it."""
+    from tests.serving_image import image_building
+
+    with image_building(serving_model_tag) as image:
+        yield image

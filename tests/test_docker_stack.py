@@ -48,8 +48,9 @@ def world(container_world):
 
 
 @pytest.fixture(scope="module")
-def flow(world, tmp_path_factory, sample_reviews):
-    """tests/remote/docker_flow.py against the world; its JSON result."""
+def flow(world, tmp_path_factory, sample_reviews, serving_image):
+    """tests/remote/docker_flow.py against the world; its JSON result. ``serving_image`` is asked for only so
+    that the remote serving tests' image builds while the flow runs (tests/serving_image.py)."""
     base = tmp_path_factory.mktemp("docker-flow")
     sample, env = client_workspace(base, sample_reviews)
     s3(world).upload_file(str(sample), object_store.BUCKET, "zenml/data/sample.csv")

@@ -23,26 +23,18 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import bentoml
 import httpx
-import pandas as pd
 import pytest
 
-from review_classifier.dataset import DatasetSchema, load_labelled
-from review_classifier.model_settings import ModelSettings
 from review_classifier.names import BENTO_NAME
 from review_classifier.serving_targets import KubernetesServing
 from serving import kubernetes, vertex
-from serving.bento import build_bento, save_model, serving_workers
-from serving.container import build_with
+from serving.bento import build_bento, serving_workers
 from serving.process import BENTOML
 from stacks.containers import daemon
-from stacks.register import main as register_stacks
 from supervisor.processes import free_port, http_status, port_holder, start, stop, wait_ready
 from tests.bad_input import BAD_INPUTS
-from tests.conftest import BUNDLED_DATA
-from tests.unit.small_models import train_small
+from tests.serving_image import LABELS, built
 
-TINY = ModelSettings(embedding_dim=8, recurrent_units=4, dense_units=8, bigram_buckets=1024, epochs=1, wide_c=[1.0])
-THRESHOLD = 0.7
 ENDPOINT, DEPLOYED_MODEL = "1234567890", "9876543210"
 #: What Vertex AI sets in a container of a model deployed to an endpoint, routes left at their defaults.
 VERTEX_ENVIRONMENT = {
@@ -60,17 +52,6 @@ VERTEX_ENVIRONMENT = {
 JSON = {"content-type": "application/json"}
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEXTS = ["Love this dress, fits perfectly", "Cheap fabric, returned it", "It is ok I guess"]
-#: The labels a deployment gives its Bento.
-LABELS = {"zenml_model": "review_classifier", "zenml_model_version": "7"}
-
-
-@pytest.fixture(scope="module")
-def model_tag() -> str:
-    """A small trained model stored as the deployment stores it (a BentoML model, in the session's BENTOML_HOME)."""
-    reviews, _ = load_labelled(pd.read_csv(BUNDLED_DATA, nrows=600), DatasetSchema(), str(BUNDLED_DATA))
-    vocabulary, _, best, _ = train_small(reviews, [TINY], max_vocabulary=1000)
-    stored = dict(zenml_model="review_classifier", zenml_version="7", metrics={}, decision_threshold=THRESHOLD)
-    return save_model(best.model, vocabulary, **stored)
 
 
 def service_class(model_tag: str, environment: Dict[str, str], monkeypatch: pytest.MonkeyPatch):
@@ -86,23 +67,10 @@ def service_class(model_tag: str, environment: Dict[str, str], monkeypatch: pyte
 
 
 @pytest.fixture(scope="module")
-def image(model_tag: str, container_world) -> str:
-    """The Bento of ``model_tag`` as an image built by a ZenML image builder and pushed to the registry. It runs
-    one worker: each start of one imports TensorFlow and compiles the model (the count pinned is
-    test_a_bento_pins_its_model_and_worker_count's)."""
-    from zenml.client import Client
-    from zenml.enums import StackComponentType
-    from zenml.stack import Stack, StackComponent
-
-    client = Client()
-    assert register_stacks(["docker-serving"]) == 0
-    registry = Stack.from_model(client.get_stack("docker-serving")).container_registry
-    client.create_stack_component(
-        name="remote-serving-tests", flavor="local", component_type=StackComponentType.IMAGE_BUILDER, configuration={}
-    )
-    builder = client.get_stack_component(StackComponentType.IMAGE_BUILDER, "remote-serving-tests", hydrate=True)
-    bento = build_bento(model_tag, LABELS, base_image=os.environ["REVIEW_CLASSIFIER_PARENT_IMAGE"], workers=1)
-    return build_with(bento, StackComponent.from_model(builder), registry)
+def image(serving_image) -> str:
+    """The small model's Bento as an image built by a ZenML image builder and pushed to the registry
+    (tests/serving_image.py), with one worker (the count pinned is test_a_bento_pins_its_model_and_worker_count's)."""
+    return built(serving_image)
 
 
 class Container:
@@ -144,7 +112,7 @@ def running(world, image: str, environment: Dict[str, str], **options: Any) -> I
 
 
 @pytest.fixture(scope="module", params=["process", "image"])
-def on_vertex(request, model_tag: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+def on_vertex(request, serving_model_tag: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     """The service with Vertex's variables (a free AIP_HTTP_PORT, no --port), as ``bentoml serve`` of its Bento (one
     worker, as ``image``) or as the pushed image under Docker, once its health route answers: a client of it.
     Stopped at the end, also on failure."""
@@ -158,7 +126,7 @@ def on_vertex(request, model_tag: str, tmp_path_factory: pytest.TempPathFactory)
     health = url + environment["AIP_HEALTH_ROUTE"]
     if request.param == "process":
         log = tmp_path_factory.mktemp("vertex") / "service.log"
-        bento = build_bento(model_tag, LABELS, workers=1)
+        bento = build_bento(serving_model_tag, LABELS, workers=1)
         started = start([BENTOML, "serve", bento], log, env={**os.environ, **environment}, cwd=log.parent)
         try:
             wait_ready("the service in Vertex's prediction mode", lambda: http_status(health) == 200, started, 300)
@@ -174,8 +142,8 @@ def on_vertex(request, model_tag: str, tmp_path_factory: pytest.TempPathFactory)
                 yield client
 
 
-def test_it_listens_on_aip_http_port_and_routes_vertex_s_paths(model_tag: str, monkeypatch) -> None:
-    service = service_class(model_tag, VERTEX_ENVIRONMENT, monkeypatch)
+def test_it_listens_on_aip_http_port_and_routes_vertex_s_paths(serving_model_tag: str, monkeypatch) -> None:
+    service = service_class(serving_model_tag, VERTEX_ENVIRONMENT, monkeypatch)
     assert service.config["http"]["port"] == 8080
     assert service.middlewares == [
         (
@@ -188,24 +156,25 @@ def test_it_listens_on_aip_http_port_and_routes_vertex_s_paths(model_tag: str, m
     ]
 
 
-def test_outside_vertex_the_adapter_is_off(model_tag: str, monkeypatch) -> None:
+def test_outside_vertex_the_adapter_is_off(serving_model_tag: str, monkeypatch) -> None:
     """Without AIP_MODE=PREDICTION (Kubernetes, the local stacks) the AIP variables change nothing."""
-    service = service_class(model_tag, {k: v for k, v in VERTEX_ENVIRONMENT.items() if k != "AIP_MODE"}, monkeypatch)
+    outside = {k: v for k, v in VERTEX_ENVIRONMENT.items() if k != "AIP_MODE"}
+    service = service_class(serving_model_tag, outside, monkeypatch)
     assert "http" not in service.config and service.middlewares == []
 
 
-def test_a_bento_pins_its_model_and_worker_count(model_tag: str) -> None:
+def test_a_bento_pins_its_model_and_worker_count(serving_model_tag: str) -> None:
     """As BentoML reads a built Bento back in the deploy step's process, which has imported this project's
     ``serving``, with a newer model in the store: the pinned model and count, not the latest model nor one
     worker per CPU."""
     import serving.service  # noqa: F401  # as in a process that built a Bento before
 
-    stored = bentoml.models.get(model_tag)
+    stored = bentoml.models.get(serving_model_tag)
     with bentoml.models.create(BENTO_NAME, labels=stored.info.labels, metadata=stored.info.metadata) as newer:
         for name in ("model.keras", "vocabulary.json"):
             shutil.copy(stored.path_of(name), newer.path_of(name))
-    bento = build_bento(model_tag, LABELS, workers=1)
-    assert [str(model.tag) for model in bentoml.bentos.get(bento).info.all_models] == [model_tag]
+    bento = build_bento(serving_model_tag, LABELS, workers=1)
+    assert [str(model.tag) for model in bentoml.bentos.get(bento).info.all_models] == [serving_model_tag]
     assert serving_workers(bento) == 1
 
 
