@@ -101,7 +101,7 @@ containers: $(REMOTE) $(SETUP)
 stop-containers: $(REMOTE)
 	$(PY) -m stacks.containers down
 
-## The Debian packages the container world runs (docker.io, docker-registry, debootstrap): installed as root, else the command.
+## The Debian packages the container world runs (docker.io, docker-registry, mmdebstrap): installed as root, else the command.
 container-tools: $(STAMP)
 	$(PY) -m stacks.containers install
 

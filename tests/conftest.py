@@ -175,8 +175,8 @@ def serving_model_tag() -> str:
 
 @pytest.fixture(scope="session")
 def serving_image(serving_model_tag: str, container_world):
-    """The remote serving tests' image, being built and pushed on a thread from the first test that asks for it
-    (tests/serving_image.py: test_docker_stack asks before its flow); ``tests.serving_image.built`` waits for it."""
+    """The remote serving tests' image, built and pushed on a thread (tests/serving_image.py): test_docker_stack
+    starts it while its flow runs, else the first test that needs it."""
     from tests.serving_image import image_building
 
     with image_building(serving_model_tag) as image:

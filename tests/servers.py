@@ -6,14 +6,15 @@ import json
 import os
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, Tuple
+from typing import Callable, Dict, Iterator, Optional, Tuple
 
 import pandas as pd
 
 from stacks.zenml_server import start_server
-from supervisor.processes import free_port, stop
+from supervisor.processes import free_port, read_log, start, stop, wait_ready
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "review-classifier-tests"
@@ -44,16 +45,27 @@ def zenml_server(directory: Path) -> Iterator[str]:
         stop(started)
 
 
-def run_flow(script: str, env: Dict[str, str], timeout: float) -> Dict:
-    """Run a flow script of tests/remote/ in its own process (its own ZenML client) and return the JSON
-    its last line prints; a failure shows the end of its output."""
-    done = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "tests" / "remote" / script)],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-5000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+#: The line a flow prints once what its test starts beside it may begin (``run_flow``'s ``at_mark``).
+MARK = "flow: mark"
+
+
+def run_flow(script: str, env: Dict[str, str], timeout: float, at_mark: Optional[Callable[[], None]] = None) -> Dict:
+    """Run a flow script of tests/remote/ in its own process (its own ZenML client), its output in SCRIPT.log beside
+    its client's config (``client_workspace``), and return the JSON its last line prints; a failure shows the end
+    of its output. ``at_mark`` is called once the flow prints :data:`MARK`, while the flow goes on."""
+    log = Path(env["ZENML_CONFIG_PATH"]).parent / f"{Path(script).stem}.log"
+    deadline = time.monotonic() + timeout
+    flow = start([sys.executable, str(PROJECT_ROOT / "tests" / "remote" / script)], log, env, PROJECT_ROOT)
+    try:
+        if at_mark is not None:
+            wait_ready(f"the flow {script}'s mark", lambda: MARK in read_log(log), flow, timeout)
+            at_mark()
+        code = flow.popen.wait(max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        tail = read_log(log)[-5000:]
+        raise AssertionError(f"the flow {script} still ran after {timeout:.0f} s; end of {log}:\n{tail}") from None
+    finally:
+        stop(flow)
+    output = read_log(log)
+    assert code == 0, output[-10000:]
+    return json.loads([line for line in output.splitlines() if line.startswith("{")][-1])

@@ -1,11 +1,10 @@
 """The remote serving tests' model and its Bento image (tests/test_remote_serving.py), made once per session.
 
-The image is built by a ZenML image builder and pushed to the container world's registry on a thread of its own,
-which test_docker_stack starts before its flow: the container group runs on one worker, one test after another,
-and is the longest part of `make test`, while its flow spends much of its time waiting on its containers and on
-its fault runs' retries. Only the build and the push run on the thread (Docker's API and the registry's); the
-model and the Bento are made before it starts, on the test's own thread, since BentoML changes the working
-directory while it imports a service.
+The image is built by a ZenML image builder and pushed to the container world's registry on a thread of its own.
+test_docker_stack starts it once its flow's first run is over: the container group runs on one worker, one test
+after another, and is the longest part of `make test`, while the flow's fault runs mostly wait on their retries.
+Only the build and the push run on the thread (Docker's API and the registry's); the model and the Bento are
+made before, on the test's own thread, since BentoML changes the working directory while it imports a service.
 """
 
 from __future__ import annotations
@@ -13,7 +12,8 @@ from __future__ import annotations
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Iterator
+from functools import partial
+from typing import Callable, Iterator, Optional
 
 import pandas as pd
 
@@ -41,11 +41,31 @@ def small_model(bundled_data: str) -> str:
     return save_model(best.model, vocabulary, **stored)
 
 
+class ImageBuild:
+    """The image's build and push on a thread: begun by :meth:`start`, or by the first :meth:`built`."""
+
+    def __init__(self, build: Callable[[], str], pool: ThreadPoolExecutor) -> None:
+        self._build, self._pool = build, pool
+        self._image: Optional[Future] = None
+
+    def start(self) -> None:
+        if self._image is None:
+            self._image = self._pool.submit(self._build)
+
+    def built(self) -> str:
+        """The pushed image's reference, once built; the build's own error if it failed."""
+        self.start()
+        try:
+            return self._image.result(timeout=IMAGE_TIMEOUT_S)
+        except TimeoutError:
+            raise RuntimeError(f"the serving image was not built and pushed in {IMAGE_TIMEOUT_S} s") from None
+
+
 @contextmanager
-def image_building(model_tag: str) -> Iterator[Future]:
+def image_building(model_tag: str) -> Iterator[ImageBuild]:
     """The Bento of ``model_tag`` (one worker: each start of one imports TensorFlow and compiles the model) on the
-    local parent image, as an image being built and pushed to the `docker-serving` stack's registry; the block
-    ends once the thread has, whatever it raised."""
+    local parent image, its image to build and push to the `docker-serving` stack's registry; the block ends once
+    the build has, whatever it raised."""
     from zenml.client import Client
     from zenml.enums import StackComponentType
     from zenml.stack import Stack, StackComponent
@@ -59,12 +79,4 @@ def image_building(model_tag: str) -> Iterator[Future]:
     builder = client.get_stack_component(StackComponentType.IMAGE_BUILDER, BUILDER, hydrate=True)
     bento = build_bento(model_tag, LABELS, base_image=os.environ["REVIEW_CLASSIFIER_PARENT_IMAGE"], workers=1)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="serving-image") as pool:
-        yield pool.submit(build_with, bento, StackComponent.from_model(builder), registry)
-
-
-def built(image: Future) -> str:
-    """The pushed image's reference, once built; the build's own error if it failed."""
-    try:
-        return image.result(timeout=IMAGE_TIMEOUT_S)
-    except TimeoutError:
-        raise RuntimeError(f"the serving image was not built and pushed in {IMAGE_TIMEOUT_S} s") from None
+        yield ImageBuild(partial(build_with, bento, StackComponent.from_model(builder), registry), pool)

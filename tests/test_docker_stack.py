@@ -49,8 +49,8 @@ def world(container_world):
 
 @pytest.fixture(scope="module")
 def flow(world, tmp_path_factory, sample_reviews, serving_image):
-    """tests/remote/docker_flow.py against the world; its JSON result. ``serving_image`` is asked for only so
-    that the remote serving tests' image builds while the flow runs (tests/serving_image.py)."""
+    """tests/remote/docker_flow.py against the world; its JSON result. Once the flow's first run is over, the
+    remote serving tests' image starts building (tests/serving_image.py), while the fault runs mostly wait."""
     base = tmp_path_factory.mktemp("docker-flow")
     sample, env = client_workspace(base, sample_reviews)
     s3(world).upload_file(str(sample), object_store.BUCKET, "zenml/data/sample.csv")
@@ -64,7 +64,7 @@ def flow(world, tmp_path_factory, sample_reviews, serving_image):
             "PREDICTIONS_URI": f"s3://{object_store.BUCKET}/zenml/predictions/new_reviews.csv",
         }
     )
-    return run_flow("docker_flow.py", env, timeout=2400)
+    return run_flow("docker_flow.py", env, timeout=2400, at_mark=serving_image.start)
 
 
 def test_registration_is_idempotent_on_a_server(flow) -> None:

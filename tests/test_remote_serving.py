@@ -33,7 +33,7 @@ from serving.process import BENTOML
 from stacks.containers import daemon
 from supervisor.processes import free_port, http_status, port_holder, start, stop, wait_ready
 from tests.bad_input import BAD_INPUTS
-from tests.serving_image import LABELS, built
+from tests.serving_image import LABELS
 
 ENDPOINT, DEPLOYED_MODEL = "1234567890", "9876543210"
 #: What Vertex AI sets in a container of a model deployed to an endpoint, routes left at their defaults.
@@ -70,7 +70,7 @@ def service_class(model_tag: str, environment: Dict[str, str], monkeypatch: pyte
 def image(serving_image) -> str:
     """The small model's Bento as an image built by a ZenML image builder and pushed to the registry
     (tests/serving_image.py), with one worker (the count pinned is test_a_bento_pins_its_model_and_worker_count's)."""
-    return built(serving_image)
+    return serving_image.built()
 
 
 class Container:

@@ -10,7 +10,7 @@ from typing import List, Optional
 from stacks.containers import WorldError
 
 #: Debian package -> the program of it the world runs.
-DEBIAN_PACKAGES = {"docker.io": "dockerd", "docker-registry": "docker-registry", "debootstrap": "debootstrap"}
+DEBIAN_PACKAGES = {"docker.io": "dockerd", "docker-registry": "docker-registry", "mmdebstrap": "mmdebstrap"}
 
 
 def program(name: str) -> Optional[str]:

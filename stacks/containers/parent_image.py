@@ -4,7 +4,7 @@ ZenML's official parent image (``zenmldocker/zenml``) is the default; where Dock
 unreachable this one stands in: Debian bookworm's Python 3.11 in a virtual environment at
 ``/opt/venv`` (first on PATH, so ZenML's ``pip install uv`` and ``uv pip install`` install
 there), with this machine's CA bundle, so pip and uv in ``docker build`` reach the same
-package index the host does. Built once with debootstrap and ``docker import``, then cached
+package index the host does. Built once with mmdebstrap and ``docker import``, then cached
 in the daemon (only rebuilt when the image is missing) and pushed to the stack's registry, where
 ZenML reads its digest to tell whether a build can be reused.
 """
@@ -67,30 +67,29 @@ def ensure_parent_image(client: Any, work_dir: Path, registry: str) -> str:
 
 
 def _build(client: Any, work_dir: Path, name: str) -> None:
-    debootstrap = shutil.which("debootstrap") or "/usr/sbin/debootstrap"
-    if not Path(debootstrap).exists():
-        raise RuntimeError("the local parent image needs debootstrap: apt-get install debootstrap")
+    """The root file system as a tar archive, made by mmdebstrap (apt's own resolver and parallel downloads,
+    the package caches left out), then ``docker import``."""
+    mmdebstrap = shutil.which("mmdebstrap") or "/usr/bin/mmdebstrap"
+    if not Path(mmdebstrap).exists():
+        raise RuntimeError("the local parent image needs mmdebstrap: apt-get install mmdebstrap")
     work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=work_dir, prefix="rootfs-") as scratch:
-        rootfs = Path(scratch) / "rootfs"
-        log = work_dir / "debootstrap.log"
+        archive = Path(scratch) / "rootfs.tar"
+        log = work_dir / "mmdebstrap.log"
+        customize = [
+            f"upload {host_ca_bundle()} {CA_BUNDLE_IN_IMAGE}",
+            'chroot "$1" python3.11 -m venv /opt/venv',
+        ]
         with log.open("w") as out:
             done = subprocess.run(
-                [debootstrap, "--variant=minbase", f"--include={','.join(PACKAGES)}", DEBIAN_SUITE, str(rootfs)]
-                + [DEBIAN_MIRROR],
+                [mmdebstrap, "--variant=minbase", f"--include={','.join(PACKAGES)}"]
+                + [f"--customize-hook={hook}" for hook in customize]
+                + [DEBIAN_SUITE, str(archive), DEBIAN_MIRROR],
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
         if done.returncode != 0:
-            raise RuntimeError(f"debootstrap failed ({done.returncode}); end of {log}:\n{log.read_text()[-3000:]}")
-        shutil.copyfile(host_ca_bundle(), rootfs / CA_BUNDLE_IN_IMAGE.lstrip("/"))
-        subprocess.run(["chroot", str(rootfs), "python3.11", "-m", "venv", "/opt/venv"], check=True)
-        for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
-            for path in (rootfs / leftover).glob("*"):
-                if path.is_file():
-                    path.unlink()
-        archive = Path(scratch) / "rootfs.tar"
-        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(archive), "."], check=True)
+            raise RuntimeError(f"mmdebstrap failed ({done.returncode}); end of {log}:\n{log.read_text()[-3000:]}")
         repository, tag = name.rsplit(":", 1)
         changes = [f"ENV {key}={value}" for key, value in IMAGE_ENVIRONMENT.items()] + ['CMD ["python"]']
         client.api.import_image(src=str(archive), repository=repository, tag=tag, changes=changes)

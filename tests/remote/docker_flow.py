@@ -33,6 +33,7 @@ from benchmarks import fault_injection as faults  # noqa: E402
 from review_classifier.names import BATCH_INFERENCE_PIPELINE, MODEL_NAME, TRAINING_PIPELINE  # noqa: E402
 from stacks.containers import daemon, login, state  # noqa: E402
 from tests.pipeline_helpers import production, step_logs, write_config  # noqa: E402
+from tests.servers import MARK  # noqa: E402
 
 OUT = Path(os.environ["OUT_DIR"])
 
@@ -84,6 +85,7 @@ def main() -> None:
     training = docker_config({**small, "steps": base["steps"], "extra": base["extra"]}, "docker-training.yaml")
     result["first"] = describe(TRAINING_PIPELINE, *timed(training))
     result["production_after_first"] = production().number if production() else None
+    print(MARK, flush=True)  # the test builds the serving image from now on (tests/serving_image.py)
 
     # The stack's services fail during a run, in turn; the unchanged second run comes once both answer again.
     docker = daemon.client(world.docker_host)
