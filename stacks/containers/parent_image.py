@@ -23,6 +23,9 @@ DEBIAN_SUITE = "bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 PACKAGES = ["python3.11", "python3.11-venv", "python3-pip", "ca-certificates"]
 CA_BUNDLE_IN_IMAGE = "/etc/ssl/certs/ca-certificates.crt"
+#: mmdebstrap's hooks for a merged /usr made as debootstrap makes it: bookworm's apt would otherwise pick the
+#: usrmerge package to convert the tree, and the Perl it runs on (48 MB of the image).
+MERGED_USR_HOOKS = "/usr/share/mmdebstrap/hooks/merged-usr"
 IMAGE_ENVIRONMENT = {
     "VIRTUAL_ENV": "/opt/venv",
     "PATH": "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -82,7 +85,7 @@ def _build(client: Any, work_dir: Path, name: str) -> None:
         ]
         with log.open("w") as out:
             done = subprocess.run(
-                [mmdebstrap, "--variant=minbase", f"--include={','.join(PACKAGES)}"]
+                [mmdebstrap, "--variant=minbase", f"--include={','.join(PACKAGES)}", f"--hook-dir={MERGED_USR_HOOKS}"]
                 + [f"--customize-hook={hook}" for hook in customize]
                 + [DEBIAN_SUITE, str(archive), DEBIAN_MIRROR],
                 stdout=out,
