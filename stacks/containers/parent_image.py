@@ -11,12 +11,13 @@ ZenML reads its digest to tell whether a build can be reused.
 
 from __future__ import annotations
 
-import shutil
 import ssl
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from stacks.containers import apt
 
 LOCAL_PARENT_IMAGE = "review-classifier/python:3.11-bookworm"  # in a registry: REGISTRY/LOCAL_PARENT_IMAGE
 DEBIAN_SUITE = "bookworm"
@@ -72,8 +73,8 @@ def ensure_parent_image(client: Any, work_dir: Path, registry: str) -> str:
 def _build(client: Any, work_dir: Path, name: str) -> None:
     """The root file system as a tar archive, made by mmdebstrap (apt's own resolver and parallel downloads,
     the package caches left out), then ``docker import``."""
-    mmdebstrap = shutil.which("mmdebstrap") or "/usr/bin/mmdebstrap"
-    if not Path(mmdebstrap).exists():
+    mmdebstrap = apt.program("mmdebstrap")
+    if mmdebstrap is None:
         raise RuntimeError("the local parent image needs mmdebstrap: apt-get install mmdebstrap")
     work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=work_dir, prefix="rootfs-") as scratch:
